@@ -1,0 +1,104 @@
+/* compile.c: the pipeline of phases (see compile.h), and the table of back
+ * ends it runs. */
+#include "compile.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#ifndef DPC_VERSION
+#define DPC_VERSION "0.1.0"
+#endif
+#ifndef DPC_BUILD_ID
+#define DPC_BUILD_ID "dev"
+#endif
+
+const char dpc_version[] = DPC_VERSION;
+const char dpc_build_id[] = DPC_VERSION "+" DPC_BUILD_ID;
+
+/* the back ends, in order: the registry lists what the others wrote */
+static const struct backend {
+	const char *name;
+	emit_fn *emit;
+} backends[] = {
+	{"dbt", emit_dbt},
+	{"registry", emit_registry},
+};
+
+bool
+compile_run(struct compilation *c, const char *root, int rootfd, const char *specpath)
+{
+	*c = (struct compilation){.root = root, .specpath = specpath, .rootfd = rootfd};
+	c->diags.root = root;
+	c->spec = spec_load(&c->arena, &c->diags, root, specpath);
+	if (!c->spec || c->diags.nerrors) {
+		diag_sort(&c->diags);
+		return false;
+	}
+	c->graph = graph_build(&c->arena, &c->diags, rootfd, c->spec);
+	diag_sort(&c->diags);
+	if (c->diags.nerrors)
+		return false;
+	for (size_t i = 0; i < LEN(backends); i++)
+		backends[i].emit(c->graph, &c->out);
+	outset_sort(&c->out);
+	return true;
+}
+
+/* a stamp taken now may be "racily clean": written in the same clock tick as
+ * the build read it. Such a file is recorded with an impossible size so
+ * that the next build looks at its bytes instead of trusting its stat. */
+static struct fstamp
+safestamp(int rootfd, const char *path)
+{
+	struct fstamp st = fstamp_of(rootfd, path);
+	struct timespec now;
+	clock_gettime(CLOCK_REALTIME, &now);
+	int64_t nowns = (int64_t)now.tv_sec * 1000000000 + now.tv_nsec;
+	if (st.exists && nowns - st.mtime_ns < 2000000000LL)
+		st.size = -1;
+	return st;
+}
+
+struct state_input *
+compile_inputs(struct compilation *c, size_t *n)
+{
+	const struct spec *s = c->spec;
+	size_t cap = s->nfiles + s->nglobdirs + (c->graph ? c->graph->n : 0) + 1;
+	struct state_input *v = xreallocarray(NULL, cap, sizeof(*v));
+	size_t k = 0;
+	struct strmap seen = {0};
+	for (size_t i = 0; i < c->diags.nfiles; i++) {
+		/* every file with text the compilation read: spec, fragments, SQL, CSV */
+		const struct srcfile *f = &c->diags.files[i];
+		if (!f->text || strmap_get(&seen, f->path))
+			continue;
+		if (k == cap)
+			v = xreallocarray(v, cap *= 2, sizeof(*v));
+		strmap_put(&seen, f->path, (void *)1);
+		v[k++] = (struct state_input){xstrdup(f->path), safestamp(c->rootfd, f->path),
+					       hash_bytes(f->text, f->len)};
+	}
+	for (size_t i = 0; i < s->nglobdirs; i++) {
+		if (strmap_get(&seen, s->globdirs[i]))
+			continue;
+		if (k == cap)
+			v = xreallocarray(v, cap *= 2, sizeof(*v));
+		strmap_put(&seen, s->globdirs[i], (void *)1);
+		/* a folder: its stamp changes when a file is added or removed */
+		v[k++] = (struct state_input){xstrdup(s->globdirs[i]), safestamp(c->rootfd, s->globdirs[i]),
+					       hash_bytes("", 0)};
+	}
+	strmap_free(&seen);
+	*n = k;
+	return v;
+}
+
+void
+compile_free(struct compilation *c)
+{
+	graph_free(c->graph);
+	outset_free(&c->out);
+	diag_free(&c->diags);
+	arena_free(&c->arena);
+}

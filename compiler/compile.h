@@ -1,0 +1,37 @@
+/* compile.h: one compilation, front end to back ends, entirely in memory.
+ * build, check, plan, graph and the tests all go through compile_run. */
+#ifndef DPC_COMPILE_H
+#define DPC_COMPILE_H
+
+#include "diag.h"
+#include "emit.h"
+#include "ir.h"
+#include "spec.h"
+#include "state.h"
+
+struct compilation {
+	const char *root;      /* the project folder; borrowed */
+	const char *specpath;  /* relative to root; borrowed */
+	int rootfd;
+	struct arena arena;
+	struct diags diags;
+	struct spec *spec;
+	struct graph *graph;
+	struct outset out;     /* what the back ends want on disk, sorted by path */
+};
+
+/* Compile the project at root. Returns true when there are no errors (the
+ * outputs are then complete); diagnostics are in c->diags either way. The
+ * caller opens rootfd (a directory) and owns it. */
+bool compile_run(struct compilation *c, const char *root, int rootfd, const char *specpath);
+
+/* the files the compilation read, with stamps and hashes: owned arrays */
+struct state_input *compile_inputs(struct compilation *c, size_t *n);
+
+void compile_free(struct compilation *c);
+
+/* an identifier of this dpc's build: another dpc's state is not trusted */
+extern const char dpc_build_id[];
+extern const char dpc_version[];
+
+#endif

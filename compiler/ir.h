@@ -1,0 +1,81 @@
+/* ir.h: the graph every back end reads. One node per source table, seed,
+ * model and test; edges point from a node to what it reads. Names are
+ * resolved and checked here (unknown refs with a did-you-mean, cycles with
+ * their whole path), so back ends can trust what they see.
+ *
+ * All memory belongs to the compilation's arena, except the file contents
+ * the graph reads, which it owns until graph_free. */
+#ifndef DPC_IR_H
+#define DPC_IR_H
+
+#include "diag.h"
+#include "spec.h"
+#include "util.h"
+
+enum node_kind { N_SOURCE, N_SEED, N_MODEL, N_TEST };
+
+struct edge {
+	size_t to;       /* index of the node read */
+	struct loc loc;  /* where the reading is written (a ref in SQL, a test target) */
+};
+
+struct node {
+	enum node_kind kind;
+	const char *id;      /* "model.stg_trips", "seed.x", "source.raw.trips", "test.x" */
+	const char *name;    /* stg_trips; trips; the test's name */
+	struct loc loc;      /* its definition in the spec */
+	struct edge *deps;   /* what it reads, sorted by index, no repeats */
+	size_t ndeps;
+	size_t *users;       /* who reads it, sorted */
+	size_t nusers;
+	struct hash hash;    /* content hash: spec node and file contents */
+	const char *layer;   /* models: folder under models/ */
+	const char *materialized; /* models: effective materialization */
+	const char *file;    /* the SQL or CSV file, when it has one */
+	const char *text;    /* models, singular tests: the SQL; seeds: the CSV */
+	size_t textlen;
+	const char **external; /* refs to package models, as "pkg.model" */
+	size_t nexternal;
+	/* what the node came from; one of these is set */
+	const struct spec_model *model;
+	const struct spec_seed *seed;
+	const struct spec_source *source;
+	const struct spec_table *table;
+	const struct spec_singular *singular;
+	/* generic tests: the test and the node and column it tests */
+	const struct spec_test *test;
+	size_t tested;
+	const char *column;
+};
+
+struct graph {
+	struct spec *spec;
+	struct diags *diags; /* the files locations refer to; borrowed */
+	struct node *nodes;
+	size_t n;
+	struct strmap byid;
+};
+
+/* the largest SQL or CSV input dpc reads */
+#define INPUT_MAX_BYTES (64u << 20)
+
+/* Build and check the graph of a spec whose files live under rootfd.
+ * Errors go to d; the graph is returned even when some are found, so that
+ * every problem is reported in one run. */
+struct graph *graph_build(struct arena *a, struct diags *d, int rootfd, struct spec *s);
+
+/* look a node up by id; returns NULL if it does not exist */
+struct node *graph_find(const struct graph *g, const char *id);
+
+/* every node downstream of the marked ones (mark[i] true), marking them too */
+void graph_downstream(const struct graph *g, bool *mark);
+
+/* the spec file a node is defined in ("pipeline.yaml" if it has no place) */
+const char *node_specfile(const struct graph *g, const struct node *n);
+
+/* "model", "seed", "source", "test" */
+const char *node_kindname(enum node_kind k);
+
+void graph_free(struct graph *g);
+
+#endif

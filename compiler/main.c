@@ -1,0 +1,688 @@
+/* main.c: the command line. Parses arguments, runs a command from the
+ * table, prints results as text or one JSON document, and decides the exit
+ * code (library code never exits):
+ *
+ *   0  success; for check: everything up to date
+ *   1  not up to date (check), or a build stopped by drift, the lock or I/O
+ *   2  errors in the spec or on the command line */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cJSON.h>
+
+#include "build.h"
+#include "compile.h"
+#include "diff.h"
+#include "embedded.h"
+
+struct opts {
+	const char *dir;     /* -C */
+	const char *spec;    /* --spec, relative to dir */
+	const char *format;  /* text, json, mermaid, dot */
+	bool force, explain, color;
+	const char *arg;     /* the command's positional argument */
+	const char *cmd;
+};
+
+static const char usage[] =
+	"usage: dpc [-C DIR] COMMAND [OPTIONS]\n"
+	"\n"
+	"commands:\n"
+	"  init NAME        write a starter project into the new folder NAME\n"
+	"  build            compile pipeline.yaml and write what changed\n"
+	"  check            exit 0 if the generated files are up to date, 1 if not\n"
+	"  plan             show what build would write, change and delete, and\n"
+	"                   the nodes downstream of what changed\n"
+	"  graph            print the pipeline's graph\n"
+	"  schema           print the JSON Schema of pipeline.yaml\n"
+	"  version          print dpc's version\n"
+	"\n"
+	"options:\n"
+	"  -C DIR           run in DIR (default: the current folder)\n"
+	"  --spec FILE      the spec, relative to DIR (default: pipeline.yaml)\n"
+	"  --format FMT     text or json; graph also takes mermaid and dot\n"
+	"  --force          build: overwrite or delete generated files edited by hand\n"
+	"  --explain        build: say why each file is written or skipped\n"
+	"\n"
+	"exit status: 0 success or up to date; 1 out of date, drift, a held lock\n"
+	"or an I/O error; 2 errors in the spec or on the command line.\n";
+
+static bool json(const struct opts *o) { return strcmp(o->format, "json") == 0; }
+
+static void
+printjson(cJSON *doc)
+{
+	char *s = cJSON_Print(doc);
+	puts(s);
+	cJSON_free(s);
+	cJSON_Delete(doc);
+}
+
+static cJSON *
+newdoc(const char *cmd)
+{
+	cJSON *doc = cJSON_CreateObject();
+	cJSON_AddStringToObject(doc, "command", cmd);
+	return doc;
+}
+
+static int
+finish(cJSON *doc, int code)
+{
+	cJSON_AddBoolToObject(doc, "ok", code == 0);
+	cJSON_AddNumberToObject(doc, "exit_code", code);
+	printjson(doc);
+	return code;
+}
+
+static int
+openroot(const struct opts *o, cJSON *doc)
+{
+	int fd = open(o->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0) {
+		if (doc)
+			cJSON_AddStringToObject(doc, "error", strerror(errno));
+		else
+			fprintf(stderr, "dpc: cannot open project folder %s: %s\n", o->dir, strerror(errno));
+	}
+	return fd;
+}
+
+/* compile, printing diagnostics; returns 0, or 2 when the spec has errors */
+static int
+compile(const struct opts *o, struct compilation *c, int rootfd, cJSON *doc)
+{
+	bool ok = compile_run(c, o->dir, rootfd, o->spec);
+	if (doc)
+		cJSON_AddItemToObject(doc, "diagnostics", diag_json(&c->diags));
+	else
+		diag_print(&c->diags, stderr, o->color, 100);
+	if (!ok && !doc)
+		fprintf(stderr, "dpc: %zu error%s; nothing was written\n", c->diags.nerrors,
+			c->diags.nerrors == 1 ? "" : "s");
+	return ok ? 0 : 2;
+}
+
+/* the nodes whose hash differs from the registry on disk, and what lies
+ * downstream of them: the blast radius of a change */
+static bool *
+changednodes(struct compilation *c, size_t *nchanged)
+{
+	const struct graph *g = c->graph;
+	bool *mark = xcalloc(g->n + 1, 1);
+	char *path = xasprintf("%s/registry.json", c->spec->layout_assets);
+	char *text = NULL;
+	size_t len;
+	struct strmap old = {0};
+	cJSON *root = NULL;
+	if (read_beneath(c->rootfd, path, (size_t)256 << 20, &text, &len) == 0) {
+		root = cJSON_ParseWithLength(text, len);
+		cJSON *n;
+		cJSON_ArrayForEach(n, cJSON_GetObjectItemCaseSensitive(root, "nodes"))
+		{
+			const char *id = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(n, "id"));
+			const char *h = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(n, "hash"));
+			if (id && h)
+				strmap_put(&old, id, (void *)h);
+		}
+	}
+	free(path);
+	free(text);
+	char hex[33];
+	for (size_t i = 0; i < g->n; i++) {
+		const char *h = strmap_get(&old, g->nodes[i].id);
+		hash_hex(g->nodes[i].hash, hex);
+		mark[i] = !h || strcmp(h, hex) != 0;
+	}
+	*nchanged = 0;
+	for (size_t i = 0; i < g->n; i++)
+		*nchanged += mark[i];
+	strmap_free(&old);
+	cJSON_Delete(root);
+	graph_downstream(g, mark);
+	return mark;
+}
+
+static void
+printplan(const struct opts *o, struct plan *p, cJSON *doc, bool all)
+{
+	cJSON *arr = doc ? cJSON_AddArrayToObject(doc, "plan") : NULL;
+	for (size_t i = 0; i < p->n; i++) {
+		struct step *s = &p->v[i];
+		if (s->act == A_SAME && !all)
+			continue;
+		if (arr) {
+			cJSON *j = cJSON_CreateObject();
+			cJSON_AddStringToObject(j, "action", action_name(s->act));
+			cJSON_AddStringToObject(j, "path", s->path);
+			cJSON_AddStringToObject(j, "node", s->node);
+			if (s->reason)
+				cJSON_AddStringToObject(j, "reason", s->reason);
+			cJSON_AddItemToArray(arr, j);
+		} else if (s->act != A_SAME || o->explain) {
+			printf("  %-7s %s", action_name(s->act), s->path);
+			if (o->explain || s->act == A_DRIFT)
+				printf("  (%s)", s->reason ? s->reason : "up to date");
+			putchar('\n');
+		}
+	}
+}
+
+static void
+summary(struct plan *p, cJSON *doc)
+{
+	cJSON *s = cJSON_AddObjectToObject(doc, "summary");
+	for (int a = A_SAME; a <= A_DRIFT; a++)
+		cJSON_AddNumberToObject(s, action_name((enum action)a), (double)p->count[a]);
+}
+
+static int
+cmd_build(struct opts *o)
+{
+	cJSON *doc = json(o) ? newdoc("build") : NULL;
+	int rootfd = openroot(o, doc);
+	if (rootfd < 0)
+		return doc ? finish(doc, 2) : 2;
+	char *err = NULL;
+	int code = 0;
+	int lock = build_lock(rootfd, &err);
+	if (lock < 0) {
+		if (doc)
+			cJSON_AddStringToObject(doc, "error", err);
+		else
+			fprintf(stderr, "dpc: %s\n", err);
+		free(err);
+		close(rootfd);
+		return doc ? finish(doc, 1) : 1;
+	}
+	struct state st;
+	char *dir = xasprintf("%s/.dpc", o->dir);
+	if (state_open(&st, dir, &err) != 0 || state_load(&st, &err) != 0) {
+		if (doc)
+			cJSON_AddStringToObject(doc, "error", err);
+		else
+			fprintf(stderr, "dpc: %s\n", err);
+		free(err);
+		free(dir);
+		state_close(&st);
+		close(lock);
+		close(rootfd);
+		return doc ? finish(doc, 1) : 1;
+	}
+	free(dir);
+	char *why = NULL;
+	/* the no-op path: every stamp as recorded, nothing read or parsed */
+	if (!o->force && state_uptodate(&st, rootfd, &why)) {
+		if (doc) {
+			cJSON_AddBoolToObject(doc, "noop", true);
+			cJSON_AddItemToObject(doc, "diagnostics", cJSON_CreateArray());
+			cJSON_AddItemToObject(doc, "plan", cJSON_CreateArray());
+		} else {
+			printf("dpc: nothing to do (%zu inputs and %zu generated files unchanged)\n",
+			       st.ninputs, st.noutputs);
+		}
+		goto out;
+	}
+	if (o->explain && !doc)
+		printf("dpc: rebuilding: %s\n", why);
+	struct compilation c;
+	code = compile(o, &c, rootfd, doc);
+	if (code == 0) {
+		struct plan p;
+		plan_make(&p, &c, &st, false);
+		if (doc) {
+			cJSON_AddBoolToObject(doc, "noop", false);
+			printplan(o, &p, doc, false);
+			size_t nchanged;
+			bool *mark = changednodes(&c, &nchanged);
+			cJSON *down = cJSON_AddArrayToObject(doc, "downstream");
+			for (size_t i = 0; i < c.graph->n; i++)
+				if (mark[i])
+					cJSON_AddItemToArray(down, cJSON_CreateString(c.graph->nodes[i].id));
+			free(mark);
+		}
+		if (p.count[A_DRIFT] && !o->force) {
+			if (!doc) {
+				fprintf(stderr, "dpc: generated files were changed by hand; nothing was written:\n");
+				for (size_t i = 0; i < p.n; i++)
+					if (p.v[i].act == A_DRIFT)
+						fprintf(stderr, "  %s: %s\n", p.v[i].path, p.v[i].reason);
+				fprintf(stderr, "dpc: move the change into the spec, or run dpc build --force to overwrite\n");
+			}
+			code = 1;
+		} else if (plan_apply(&p, &c, &st, o->force, &err) != 0) {
+			if (doc)
+				cJSON_AddStringToObject(doc, "error", err);
+			else
+				fprintf(stderr, "dpc: %s\n", err);
+			free(err);
+			code = 1;
+		} else if (!doc) {
+			printplan(o, &p, NULL, false);
+			size_t w = p.count[A_ADD] + p.count[A_UPDATE] + (o->force ? p.count[A_DRIFT] : 0);
+			if (w + p.count[A_DELETE] == 0)
+				printf("dpc: nothing to write (%zu generated files up to date)\n", p.count[A_SAME]);
+			else
+				printf("dpc: wrote %zu file%s, deleted %zu, %zu unchanged\n", w, w == 1 ? "" : "s",
+				       p.count[A_DELETE], p.count[A_SAME]);
+		}
+		if (doc)
+			summary(&p, doc);
+		plan_free(&p);
+	}
+	compile_free(&c);
+out:
+	free(why);
+	state_close(&st);
+	close(lock);
+	close(rootfd);
+	return doc ? finish(doc, code) : code;
+}
+
+/* check and plan share the comparison; neither writes anything */
+static int
+compare(struct opts *o, bool check)
+{
+	cJSON *doc = json(o) ? newdoc(check ? "check" : "plan") : NULL;
+	int rootfd = openroot(o, doc);
+	if (rootfd < 0)
+		return doc ? finish(doc, 2) : 2;
+	/* use the state DB when there is one, read-only; a clean clone has none */
+	struct state st, *stp = NULL;
+	char *dbpath = xasprintf("%s/.dpc/state.db", o->dir), *err = NULL;
+	struct stat sb;
+	if (!check && stat(dbpath, &sb) == 0) {
+		char *dir = xasprintf("%s/.dpc", o->dir);
+		if (state_open(&st, dir, &err) == 0 && state_load(&st, &err) == 0)
+			stp = &st;
+		else
+			state_close(&st);
+		free(err);
+		free(dir);
+	}
+	free(dbpath);
+	struct compilation c;
+	int code = compile(o, &c, rootfd, doc);
+	if (code == 0) {
+		struct plan p;
+		plan_make(&p, &c, stp, check);
+		size_t changes = p.n - p.count[A_SAME];
+		if (check) {
+			code = changes ? 1 : 0;
+			if (doc) {
+				printplan(o, &p, doc, false);
+				cJSON *diffs = cJSON_AddArrayToObject(doc, "diffs");
+				for (size_t i = 0; i < p.n; i++) {
+					struct step *s = &p.v[i];
+					if (s->act == A_SAME)
+						continue;
+					struct buf b = {0};
+					diff_unified(&b, s->path, s->disk ? s->disk : "", s->disklen, s->path,
+						     s->out ? s->out->data : "", s->out ? s->out->len : 0);
+					cJSON *dj = cJSON_CreateObject();
+					cJSON_AddStringToObject(dj, "path", s->path);
+					cJSON_AddStringToObject(dj, "diff", b.data ? b.data : "");
+					cJSON_AddItemToArray(diffs, dj);
+					buf_free(&b);
+				}
+			} else if (changes) {
+				printf("dpc: %zu generated file%s not up to date:\n", changes, changes == 1 ? " is" : "s are");
+				printplan(o, &p, NULL, false);
+				for (size_t i = 0; i < p.n; i++) {
+					struct step *s = &p.v[i];
+					if (s->act == A_SAME)
+						continue;
+					struct buf b = {0};
+					char *la = xasprintf("a/%s", s->path), *lb = xasprintf("b/%s", s->path);
+					diff_unified(&b, s->act == A_ADD ? "/dev/null" : la, s->disk ? s->disk : "",
+						     s->disklen, s->act == A_DELETE ? "/dev/null" : lb,
+						     s->out ? s->out->data : "", s->out ? s->out->len : 0);
+					fputs(b.data ? b.data : "", stdout);
+					buf_free(&b);
+					free(la), free(lb);
+				}
+				printf("dpc: run dpc build to bring them up to date\n");
+			} else {
+				printf("dpc: %zu generated files up to date\n", p.count[A_SAME]);
+			}
+		} else {
+			size_t nchanged;
+			bool *mark = changednodes(&c, &nchanged);
+			if (doc) {
+				printplan(o, &p, doc, false);
+				cJSON *ch = cJSON_AddArrayToObject(doc, "downstream");
+				for (size_t i = 0; i < c.graph->n; i++)
+					if (mark[i])
+						cJSON_AddItemToArray(ch, cJSON_CreateString(c.graph->nodes[i].id));
+			} else {
+				if (changes) {
+					printf("dpc: build would change %zu file%s:\n", changes, changes == 1 ? "" : "s");
+					printplan(o, &p, NULL, false);
+				} else {
+					printf("dpc: build would change nothing (%zu files up to date)\n", p.count[A_SAME]);
+				}
+				size_t nd = 0;
+				for (size_t i = 0; i < c.graph->n; i++)
+					nd += mark[i];
+				if (nd) {
+					printf("dpc: %zu node%s changed; %zu downstream of them (changed included):\n",
+					       nchanged, nchanged == 1 ? "" : "s", nd);
+					for (size_t i = 0; i < c.graph->n; i++)
+						if (mark[i])
+							printf("  %s\n", c.graph->nodes[i].id);
+				}
+			}
+			free(mark);
+		}
+		if (doc)
+			summary(&p, doc);
+		plan_free(&p);
+	}
+	compile_free(&c);
+	if (stp)
+		state_close(stp);
+	close(rootfd);
+	return doc ? finish(doc, code) : code;
+}
+
+static int cmd_check(struct opts *o) { return compare(o, true); }
+static int cmd_plan(struct opts *o) { return compare(o, false); }
+
+/* mermaid and dot want names without dots */
+static void
+gid(struct buf *b, const char *id)
+{
+	for (; *id; id++)
+		buf_putc(b, (*id == '.' || *id == '-' || *id == '+') ? '_' : *id);
+}
+
+static int
+cmd_graph(struct opts *o)
+{
+	bool js = json(o), mm = strcmp(o->format, "mermaid") == 0, dot = strcmp(o->format, "dot") == 0;
+	if (!js && !mm && !dot && strcmp(o->format, "text") != 0) {
+		fprintf(stderr, "dpc: graph --format takes mermaid, dot, json or text, not '%s'\n", o->format);
+		return 2;
+	}
+	cJSON *doc = js ? newdoc("graph") : NULL;
+	int rootfd = openroot(o, doc);
+	if (rootfd < 0)
+		return doc ? finish(doc, 2) : 2;
+	struct compilation c;
+	int code = compile(o, &c, rootfd, doc);
+	if (code == 0) {
+		const struct graph *g = c.graph;
+		struct buf b = {0};
+		if (js) {
+			cJSON *nodes = cJSON_AddArrayToObject(doc, "nodes");
+			cJSON *edges = cJSON_AddArrayToObject(doc, "edges");
+			for (size_t i = 0; i < g->n; i++) {
+				cJSON *n = cJSON_CreateObject();
+				cJSON_AddStringToObject(n, "id", g->nodes[i].id);
+				cJSON_AddStringToObject(n, "kind", node_kindname(g->nodes[i].kind));
+				cJSON_AddStringToObject(n, "name", g->nodes[i].name);
+				if (g->nodes[i].layer)
+					cJSON_AddStringToObject(n, "layer", g->nodes[i].layer);
+				cJSON_AddItemToArray(nodes, n);
+				for (size_t j = 0; j < g->nodes[i].ndeps; j++) {
+					cJSON *e = cJSON_CreateArray();
+					cJSON_AddItemToArray(e, cJSON_CreateString(g->nodes[g->nodes[i].deps[j].to].id));
+					cJSON_AddItemToArray(e, cJSON_CreateString(g->nodes[i].id));
+					cJSON_AddItemToArray(edges, e);
+				}
+			}
+		} else if (mm || dot) {
+			static const char *const mshape[][2] = {{"[(", ")]"}, {"[/", "/]"}, {"[", "]"}, {"{{", "}}"}};
+			static const char *const dshape[] = {"cylinder", "note", "box", "diamond"};
+			buf_puts(&b, mm ? "flowchart LR\n" : "digraph pipeline {\n  rankdir=LR;\n");
+			for (size_t i = 0; i < g->n; i++) {
+				const struct node *n = &g->nodes[i];
+				buf_puts(&b, "  ");
+				gid(&b, n->id);
+				if (mm)
+					buf_printf(&b, "%s\"%s %s\"%s\n", mshape[n->kind][0], node_kindname(n->kind),
+						   n->kind == N_SOURCE ? n->id + 7 : n->name, mshape[n->kind][1]);
+				else
+					buf_printf(&b, " [label=\"%s\", shape=%s];\n",
+						   n->kind == N_SOURCE ? n->id + 7 : n->name, dshape[n->kind]);
+			}
+			for (size_t i = 0; i < g->n; i++)
+				for (size_t j = 0; j < g->nodes[i].ndeps; j++) {
+					buf_puts(&b, "  ");
+					gid(&b, g->nodes[g->nodes[i].deps[j].to].id);
+					buf_puts(&b, mm ? " --> " : " -> ");
+					gid(&b, g->nodes[i].id);
+					buf_puts(&b, mm ? "\n" : ";\n");
+				}
+			if (dot)
+				buf_puts(&b, "}\n");
+		} else {
+			for (size_t i = 0; i < g->n; i++) {
+				buf_printf(&b, "%s", g->nodes[i].id);
+				for (size_t j = 0; j < g->nodes[i].ndeps; j++)
+					buf_printf(&b, "%s%s", j ? ", " : " <- ", g->nodes[g->nodes[i].deps[j].to].id);
+				buf_putc(&b, '\n');
+			}
+		}
+		fputs(b.data ? b.data : "", stdout);
+		buf_free(&b);
+	}
+	compile_free(&c);
+	close(rootfd);
+	return doc ? finish(doc, code) : code;
+}
+
+static const struct embedded *
+embedded(const char *name)
+{
+	for (size_t i = 0; i < dpc_nembedded; i++)
+		if (strcmp(dpc_embedded[i].name, name) == 0)
+			return &dpc_embedded[i];
+	return NULL;
+}
+
+static int
+cmd_schema(struct opts *o)
+{
+	(void)o;
+	const struct embedded *e = embedded("specs/pipeline.schema.json");
+	if (!e)
+		return 1;
+	fwrite(e->data, 1, e->len, stdout);
+	return 0;
+}
+
+/* write one starter file, with __PROJECT__ replaced by the project name */
+static int
+writestarter(int dfd, const char *rel, const char *data, size_t len, const char *project)
+{
+	struct buf b = {0};
+	const char *mark = "__PROJECT__";
+	size_t ml = strlen(mark);
+	for (size_t i = 0; i < len;) {
+		if (len - i >= ml && memcmp(data + i, mark, ml) == 0) {
+			buf_puts(&b, project);
+			i += ml;
+		} else {
+			buf_putc(&b, data[i++]);
+		}
+	}
+	/* folders first */
+	char *path = xstrdup(rel);
+	for (char *p = path; (p = strchr(p, '/')); p++) {
+		*p = '\0';
+		mkdirat(dfd, path, 0777);
+		*p = '/';
+	}
+	int fd = openat(dfd, path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+	free(path);
+	int rc = -1;
+	if (fd >= 0) {
+		rc = write(fd, b.data, b.len) == (ssize_t)b.len ? 0 : -1;
+		rc |= close(fd);
+	}
+	buf_free(&b);
+	return rc;
+}
+
+static int
+cmd_init(struct opts *o)
+{
+	cJSON *doc = json(o) ? newdoc("init") : NULL;
+	const char *name = o->arg;
+	const char *fail = NULL;
+	char *msg = NULL;
+	if (!name) {
+		fail = "init needs a NAME: dpc init NAME";
+	} else {
+		const char *base = strrchr(name, '/');
+		base = base ? base + 1 : name;
+		if (!is_ident(base))
+			msg = xasprintf("'%s' is not a valid project name: use letters, digits and underscores, not starting with a digit", base);
+		else if (mkdirat(AT_FDCWD, name, 0777) != 0)
+			msg = xasprintf("cannot create %s: %s", name,
+					errno == EEXIST ? "it exists already (dpc init never overwrites)" : strerror(errno));
+		if (!msg) {
+			int dfd = open(name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+			size_t n = 0;
+			for (size_t i = 0; dfd >= 0 && i < dpc_nembedded; i++) {
+				const struct embedded *e = &dpc_embedded[i];
+				if (strncmp(e->name, "init/", 5) != 0)
+					continue;
+				const char *rel = e->name + 5;
+				if (strcmp(rel, "gitignore") == 0)
+					rel = ".gitignore";
+				if (writestarter(dfd, rel, e->data, e->len, base) != 0) {
+					msg = xasprintf("cannot write %s/%s: %s", name, rel, strerror(errno));
+					break;
+				}
+				n++;
+			}
+			if (dfd >= 0)
+				close(dfd);
+			if (!msg && !doc)
+				printf("dpc: created %s with %zu files; next: cd %s && dpc build\n", name, n, name);
+			if (doc && !msg) {
+				cJSON_AddStringToObject(doc, "project", base);
+				cJSON_AddNumberToObject(doc, "files", (double)n);
+			}
+		}
+	}
+	int code = fail || msg ? 2 : 0;
+	if (fail || msg) {
+		if (doc)
+			cJSON_AddStringToObject(doc, "error", fail ? fail : msg);
+		else
+			fprintf(stderr, "dpc: %s\n", fail ? fail : msg);
+	}
+	free(msg);
+	return doc ? finish(doc, code) : code;
+}
+
+static int
+cmd_version(struct opts *o)
+{
+	if (json(o)) {
+		cJSON *doc = newdoc("version");
+		cJSON_AddStringToObject(doc, "version", dpc_version);
+		return finish(doc, 0);
+	}
+	printf("dpc %s\n", dpc_version);
+	return 0;
+}
+
+static int
+cmd_help(struct opts *o)
+{
+	(void)o;
+	fputs(usage, stdout);
+	return 0;
+}
+
+static const struct command {
+	const char *name;
+	int (*run)(struct opts *);
+	bool takes_arg;
+} commands[] = {
+	{"init", cmd_init, true},     {"build", cmd_build, false},   {"check", cmd_check, false},
+	{"plan", cmd_plan, false},    {"graph", cmd_graph, false},   {"schema", cmd_schema, false},
+	{"version", cmd_version, false}, {"help", cmd_help, false},
+};
+
+int
+main(int argc, char **argv)
+{
+	struct opts o = {.dir = ".", .spec = "pipeline.yaml", .format = "text"};
+	const struct command *cmd = NULL;
+	o.color = isatty(2) && !getenv("NO_COLOR");
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		const char **val = NULL;
+		if (strcmp(a, "-C") == 0 || strcmp(a, "--dir") == 0)
+			val = &o.dir;
+		else if (strcmp(a, "--spec") == 0)
+			val = &o.spec;
+		else if (strcmp(a, "--format") == 0)
+			val = &o.format;
+		else if (strncmp(a, "--format=", 9) == 0)
+			o.format = a + 9;
+		else if (strcmp(a, "--force") == 0)
+			o.force = true;
+		else if (strcmp(a, "--explain") == 0)
+			o.explain = true;
+		else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0)
+			return cmd_help(&o);
+		else if (strcmp(a, "--version") == 0)
+			return cmd_version(&o);
+		else if (a[0] == '-' && a[1]) {
+			fprintf(stderr, "dpc: unknown option '%s'\n%s", a, usage);
+			return 2;
+		} else if (!cmd) {
+			for (size_t k = 0; k < LEN(commands); k++)
+				if (strcmp(commands[k].name, a) == 0)
+					cmd = &commands[k];
+			if (!cmd) {
+				const char *names[LEN(commands)];
+				for (size_t k = 0; k < LEN(commands); k++)
+					names[k] = commands[k].name;
+				const char *h = did_you_mean(a, names, LEN(names));
+				fprintf(stderr, "dpc: unknown command '%s'%s%s%s\n", a, h ? "; did you mean '" : "",
+					h ? h : "", h ? "'?" : "");
+				fputs("run 'dpc help' for the list of commands\n", stderr);
+				return 2;
+			}
+		} else if (cmd->takes_arg && !o.arg) {
+			o.arg = a;
+		} else {
+			fprintf(stderr, "dpc: unexpected argument '%s'\n", a);
+			return 2;
+		}
+		if (val) {
+			if (++i == argc) {
+				fprintf(stderr, "dpc: %s needs a value\n", a);
+				return 2;
+			}
+			*val = argv[i];
+		}
+	}
+	if (!cmd) {
+		fputs(usage, stderr);
+		return 2;
+	}
+	static const char *const formats[] = {"text", "json", "mermaid", "dot"};
+	bool known = false;
+	for (size_t k = 0; k < LEN(formats); k++)
+		known |= strcmp(o.format, formats[k]) == 0;
+	if (!known || (cmd->run != cmd_graph && strcmp(o.format, "text") && strcmp(o.format, "json"))) {
+		fprintf(stderr, "dpc: unknown --format '%s' for %s (text or json%s)\n", o.format, cmd->name,
+			cmd->run == cmd_graph ? ", mermaid, dot" : "");
+		return 2;
+	}
+	o.cmd = cmd->name;
+	return cmd->run(&o);
+}

@@ -1,0 +1,1119 @@
+/* spec.c: the front end. Reads pipeline.yaml and its fragments (yamldoc.c
+ * gives the located tree) into the spec AST of spec.h, checking every key,
+ * type and name against the language of specs/pipeline.schema.json.
+ *
+ * Every problem is a diagnostic and reading goes on, so one run reports all
+ * of them. Objects are read through a table of known keys per object kind
+ * (getfields), which also produces the did-you-mean for unknown keys. */
+#include "spec.h"
+
+#include <errno.h>
+#include <glob.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* the largest spec file dpc reads: far above any real spec, low enough that a
+ * runaway generated file is refused quickly */
+#define SPEC_MAX_BYTES (16u << 20)
+
+struct reader {
+	struct arena *a;
+	struct diags *d;
+	const char *root;
+	struct spec *s;
+	/* names already defined, for duplicate detection across files */
+	struct strmap refnames, sourcenames, testnames;
+	bool fragment; /* reading an included file */
+	/* growable arrays while reading; copied to the spec at the end */
+	size_t capsources, capmodels, capseeds, captests;
+};
+
+/* Look up the fields of a mapping by a table of known keys. v[i] receives
+ * the value of keys[i] (NULL if absent); unknown keys are errors with a
+ * did-you-mean. Returns false (having reported) if n is not a mapping. */
+static bool
+getfields(struct reader *r, const struct ynode *n, const char *what, const char *const *keys,
+	  size_t nkeys, const struct ynode **v, const struct ynode **k)
+{
+	for (size_t i = 0; i < nkeys; i++)
+		v[i] = NULL;
+	if (n->kind != Y_MAP) {
+		diag_add(r->d, SEV_ERROR, n->loc, "%s must be a mapping, not %s", what,
+			 ykindname(n));
+		return false;
+	}
+	for (size_t i = 0; i < n->n; i += 2) {
+		const struct ynode *key = n->items[i];
+		size_t j;
+		for (j = 0; j < nkeys; j++)
+			if (strcmp(key->str, keys[j]) == 0)
+				break;
+		if (j < nkeys) {
+			v[j] = n->items[i + 1];
+			if (k)
+				k[j] = key;
+			continue;
+		}
+		struct diag *g;
+		if (strcmp(key->str, "<<") == 0)
+			g = diag_add(r->d, SEV_ERROR, key->loc, "YAML merge keys (<<) are not supported in a spec");
+		else
+			g = diag_add(r->d, SEV_ERROR, key->loc, "unknown key '%s' in %s", key->str, what);
+		diag_hint(g, did_you_mean(key->str, keys, nkeys));
+	}
+	return true;
+}
+
+/* a scalar as a string; null and collections are errors */
+static const char *
+str(struct reader *r, const struct ynode *n, const char *what)
+{
+	if (!n)
+		return NULL;
+	if (n->kind != Y_SCALAR || ynull(n)) {
+		diag_add(r->d, SEV_ERROR, n->loc, "%s must be a string, not %s", what, ykindname(n));
+		return NULL;
+	}
+	return n->str;
+}
+
+static const char *
+ident(struct reader *r, const struct ynode *n, const char *what)
+{
+	const char *s = str(r, n, what);
+	if (s && (!is_ident(s) || strlen(s) > 63)) {
+		diag_add(r->d, SEV_ERROR, n->loc,
+			 "%s '%s' is not a valid name: use letters, digits and underscores, "
+			 "not starting with a digit, at most 63 characters", what, s);
+		return NULL;
+	}
+	return s;
+}
+
+static const char *
+oneof(struct reader *r, const struct ynode *n, const char *what, const char *const *allowed,
+      size_t nallowed)
+{
+	const char *s = str(r, n, what);
+	if (!s)
+		return NULL;
+	for (size_t i = 0; i < nallowed; i++)
+		if (strcmp(s, allowed[i]) == 0)
+			return allowed[i];
+	struct buf b = {0};
+	for (size_t i = 0; i < nallowed; i++)
+		buf_printf(&b, "%s%s", i ? ", " : "", allowed[i]);
+	struct diag *g = diag_add(r->d, SEV_ERROR, n->loc, "%s must be one of %s, not '%s'", what,
+				  b.data, s);
+	diag_hint(g, did_you_mean(s, allowed, nallowed));
+	buf_free(&b);
+	return NULL;
+}
+
+static bool
+isenvname(const char *s)
+{
+	if (!s || !*s || (*s >= '0' && *s <= '9'))
+		return false;
+	for (; *s; s++)
+		if (!((*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') || *s == '_'))
+			return false;
+	return true;
+}
+
+static const char *
+envname(struct reader *r, const struct ynode *n, const char *what)
+{
+	const char *s = str(r, n, what);
+	if (s && !isenvname(s)) {
+		diag_add(r->d, SEV_ERROR, n->loc,
+			 "%s '%s' is not an environment variable name (A-Z, 0-9, _)", what, s);
+		return NULL;
+	}
+	return s;
+}
+
+/* a list of identifiers; a single scalar is not accepted, to keep one form */
+static const char **
+identlist(struct reader *r, const struct ynode *n, const char *what, size_t *count)
+{
+	*count = 0;
+	if (!n)
+		return NULL;
+	if (n->kind != Y_SEQ) {
+		diag_add(r->d, SEV_ERROR, n->loc, "%s must be a list, not %s", what, ykindname(n));
+		return NULL;
+	}
+	const char **v = arena_array(r->a, n->n, sizeof(*v));
+	for (size_t i = 0; i < n->n; i++) {
+		const char *s = ident(r, n->items[i], what);
+		if (s)
+			v[(*count)++] = s;
+	}
+	return v;
+}
+
+static bool
+isduration(const char *s)
+{
+	if (!s || !(*s >= '1' && *s <= '9'))
+		return false;
+	while (*s >= '0' && *s <= '9')
+		s++;
+	return (*s == 'm' || *s == 'h' || *s == 'd') && s[1] == '\0';
+}
+
+bool
+spec_path_ok(struct diags *d, const char *root, const char *path, struct loc loc, bool must_exist)
+{
+	if (!*path) {
+		diag_add(d, SEV_ERROR, loc, "empty path");
+		return false;
+	}
+	if (path[0] == '/') {
+		diag_add(d, SEV_ERROR, loc, "path '%s' is absolute; paths in a spec are relative to the project",
+			 path);
+		return false;
+	}
+	for (const char *p = path; *p;) {
+		size_t n = strcspn(p, "/");
+		if (n == 2 && p[0] == '.' && p[1] == '.') {
+			diag_add(d, SEV_ERROR, loc, "path '%s' leads out of the project ('..')", path);
+			return false;
+		}
+		p += n;
+		p += *p == '/';
+	}
+	if (!must_exist)
+		return true; /* files are opened beneath the root later (open_beneath) */
+	char *full = xasprintf("%s/%s", root, path);
+	char rootreal[PATH_MAX], real[PATH_MAX];
+	bool ok = true;
+	if (!realpath(full, real)) {
+		diag_add(d, SEV_ERROR, loc, "cannot read '%s': %s", path, strerror(errno));
+		ok = false;
+	} else if (realpath(root, rootreal)) {
+		size_t n = strlen(rootreal);
+		if (strncmp(real, rootreal, n) != 0 || (real[n] != '/' && real[n] != '\0')) {
+			diag_add(d, SEV_ERROR, loc, "path '%s' leads out of the project through a symlink",
+				 path);
+			ok = false;
+		} else {
+			struct stat st;
+			if (stat(real, &st) == 0 && !S_ISREG(st.st_mode)) {
+				diag_add(d, SEV_ERROR, loc, "'%s' is not a regular file", path);
+				ok = false;
+			}
+		}
+	}
+	free(full);
+	return ok;
+}
+
+/* a path field: relative, inside the project, with an optional suffix */
+static const char *
+pathval(struct reader *r, const struct ynode *n, const char *what, const char *suffix,
+	bool must_exist)
+{
+	const char *s = str(r, n, what);
+	if (!s)
+		return NULL;
+	size_t ls = strlen(s), lx = suffix ? strlen(suffix) : 0;
+	if (suffix && (ls < lx || strcmp(s + ls - lx, suffix) != 0)) {
+		diag_add(r->d, SEV_ERROR, n->loc, "%s '%s' must end in '%s'", what, s, suffix);
+		return NULL;
+	}
+	return spec_path_ok(r->d, r->root, s, n->loc, must_exist) ? s : NULL;
+}
+
+/* Hash a subtree's content (not its formatting), so that moving a model in
+ * the file or re-indenting it does not change what it generates. */
+static void
+hashnode(struct hasher *h, const struct ynode *n)
+{
+	char kind = (char)('0' + n->kind);
+	hasher_add(h, &kind, 1);
+	if (n->kind == Y_SCALAR) {
+		hasher_add(h, n->str, n->slen);
+		return;
+	}
+	hasher_add(h, &n->n, sizeof(n->n));
+	for (size_t i = 0; i < n->n; i++)
+		hashnode(h, n->items[i]);
+}
+
+static struct hash
+nodehash(const struct ynode *n)
+{
+	struct hasher h;
+	hasher_init(&h);
+	hashnode(&h, n);
+	return hasher_done(&h);
+}
+
+/* tests */
+
+static const char *const testnames[] = {"unique", "not_null", "accepted_values", "relationships"};
+static const char *const severities[] = {"error", "warn"};
+
+enum { TA_COLUMN, TA_SEVERITY, TA_WHERE, TA_VALUES, TA_QUOTE, TA_TO, TA_FIELD };
+static const char *const testargs[] = {"column", "severity", "where", "values", "quote", "to", "field"};
+
+/* split "a.b.c" into target "a.b" and field "c" */
+static bool
+splitrel(struct reader *r, const char *s, struct spec_test *t)
+{
+	const char *dot = strrchr(s, '.');
+	if (!dot || dot == s || !dot[1])
+		return false;
+	t->to = arena_strndup(r->a, s, (size_t)(dot - s));
+	t->field = arena_strdup(r->a, dot + 1);
+	const char *first = strchr(t->to, '.');
+	if (first && strchr(first + 1, '.'))
+		return false;
+	return true;
+}
+
+static bool
+readtest(struct reader *r, const struct ynode *n, bool toplevel, struct spec_test *t)
+{
+	*t = (struct spec_test){.quote = -1, .loc = n->loc, .to_loc = n->loc};
+	const struct ynode *name = n, *arg = NULL;
+	if (n->kind == Y_MAP) {
+		if (n->n != 2) {
+			diag_add(r->d, SEV_ERROR, n->loc,
+				 "a test is a name or a mapping with one key (the test's name)");
+			return false;
+		}
+		name = n->items[0];
+		arg = n->items[1];
+	} else if (n->kind != Y_SCALAR) {
+		diag_add(r->d, SEV_ERROR, n->loc, "a test must be a name or a mapping, not %s",
+			 ykindname(n));
+		return false;
+	}
+	t->loc = name->loc;
+	size_t k;
+	for (k = 0; k < LEN(testnames); k++)
+		if (strcmp(name->str, testnames[k]) == 0)
+			break;
+	if (k == LEN(testnames)) {
+		struct diag *g = diag_add(r->d, SEV_ERROR, name->loc, "unknown test '%s'", name->str);
+		diag_hint(g, did_you_mean(name->str, testnames, LEN(testnames)));
+		return false;
+	}
+	t->kind = (enum test_kind)k;
+	const struct ynode *v[LEN(testargs)] = {0};
+	bool ok = true;
+	if (arg && !ynull(arg)) {
+		if (arg->kind == Y_SEQ && t->kind == T_ACCEPTED_VALUES) {
+			v[TA_VALUES] = arg;
+		} else if (arg->kind == Y_SCALAR && t->kind == T_RELATIONSHIPS) {
+			if (!splitrel(r, arg->str, t)) {
+				diag_add(r->d, SEV_ERROR, arg->loc,
+					 "relationships target '%s' must be model.column, seed.column "
+					 "or source.table.column", arg->str);
+				ok = false;
+			}
+			t->to_loc = arg->loc;
+		} else {
+			/* the long form: only the arguments this test takes */
+			const char *allowed[LEN(testargs)];
+			size_t na = 0;
+			allowed[na++] = testargs[TA_COLUMN];
+			allowed[na++] = testargs[TA_SEVERITY];
+			allowed[na++] = testargs[TA_WHERE];
+			if (t->kind == T_ACCEPTED_VALUES) {
+				allowed[na++] = testargs[TA_VALUES];
+				allowed[na++] = testargs[TA_QUOTE];
+			} else if (t->kind == T_RELATIONSHIPS) {
+				allowed[na++] = testargs[TA_TO];
+				allowed[na++] = testargs[TA_FIELD];
+			}
+			const struct ynode *got[LEN(testargs)];
+			char what[64];
+			snprintf(what, sizeof(what), "test '%s'", testnames[k]);
+			if (!getfields(r, arg, what, allowed, na, got, NULL))
+				return false;
+			for (size_t i = 0; i < na; i++)
+				for (size_t j = 0; j < LEN(testargs); j++)
+					if (allowed[i] == testargs[j])
+						v[j] = got[i];
+		}
+	}
+	if (v[TA_COLUMN]) {
+		if (!toplevel) {
+			diag_add(r->d, SEV_ERROR, v[TA_COLUMN]->loc,
+				 "'column' belongs to model-level tests; this test is under a column already");
+			ok = false;
+		}
+		t->column = str(r, v[TA_COLUMN], "column");
+	} else if (toplevel) {
+		diag_add(r->d, SEV_ERROR, name->loc,
+			 "a model-level test must say which column it tests: {%s: {column: ...}}",
+			 testnames[k]);
+		ok = false;
+	}
+	if (v[TA_SEVERITY])
+		t->severity = oneof(r, v[TA_SEVERITY], "severity", severities, LEN(severities));
+	t->where = str(r, v[TA_WHERE], "where");
+	if (t->kind == T_ACCEPTED_VALUES) {
+		const struct ynode *vals = v[TA_VALUES];
+		if (!vals || vals->kind != Y_SEQ || vals->n == 0) {
+			diag_add(r->d, SEV_ERROR, vals ? vals->loc : name->loc,
+				 "accepted_values needs a non-empty list of values");
+			return false;
+		}
+		t->values = arena_array(r->a, vals->n, sizeof(*t->values));
+		for (size_t i = 0; i < vals->n; i++) {
+			if (vals->items[i]->kind != Y_SCALAR || ynull(vals->items[i])) {
+				diag_add(r->d, SEV_ERROR, vals->items[i]->loc,
+					 "accepted values must be strings or numbers, not %s",
+					 ykindname(vals->items[i]));
+				ok = false;
+				continue;
+			}
+			t->values[t->nvalues++] = vals->items[i]->str;
+		}
+		if (v[TA_QUOTE]) {
+			bool q;
+			if (!ybool(v[TA_QUOTE], &q)) {
+				diag_add(r->d, SEV_ERROR, v[TA_QUOTE]->loc, "quote must be true or false");
+				ok = false;
+			} else {
+				t->quote = q;
+			}
+		}
+	}
+	if (t->kind == T_RELATIONSHIPS && !t->to) {
+		if (!v[TA_TO] || !v[TA_FIELD]) {
+			diag_add(r->d, SEV_ERROR, arg ? arg->loc : name->loc,
+				 "relationships needs a target: \"model.column\" or {to: model, field: column}");
+			return false;
+		}
+		t->to = str(r, v[TA_TO], "to");
+		t->to_loc = v[TA_TO]->loc;
+		t->field = str(r, v[TA_FIELD], "field");
+		if (!t->to || !t->field)
+			return false;
+	}
+	return ok;
+}
+
+static struct spec_test *
+readtests(struct reader *r, const struct ynode *n, bool toplevel, size_t *count)
+{
+	*count = 0;
+	if (!n)
+		return NULL;
+	if (n->kind != Y_SEQ) {
+		diag_add(r->d, SEV_ERROR, n->loc, "tests must be a list, not %s", ykindname(n));
+		return NULL;
+	}
+	struct spec_test *v = arena_array(r->a, n->n, sizeof(*v));
+	for (size_t i = 0; i < n->n; i++)
+		if (readtest(r, n->items[i], toplevel, &v[*count]))
+			(*count)++;
+	return v;
+}
+
+/* columns */
+
+enum { C_TYPE, C_DESCRIPTION, C_TESTS };
+static const char *const columnkeys[] = {"type", "description", "tests"};
+
+static struct spec_column *
+readcolumns(struct reader *r, const struct ynode *n, size_t *count)
+{
+	*count = 0;
+	if (!n)
+		return NULL;
+	if (n->kind != Y_MAP) {
+		diag_add(r->d, SEV_ERROR, n->loc, "columns must be a mapping of column names, not %s",
+			 ykindname(n));
+		return NULL;
+	}
+	struct spec_column *v = arena_array(r->a, n->n / 2, sizeof(*v));
+	for (size_t i = 0; i < n->n; i += 2) {
+		const struct ynode *key = n->items[i], *val = n->items[i + 1];
+		struct spec_column *c = &v[*count];
+		*c = (struct spec_column){.name = ident(r, key, "column name"), .loc = key->loc};
+		if (!c->name)
+			continue;
+		(*count)++;
+		if (ynull(val))
+			continue;
+		if (val->kind == Y_SCALAR) {
+			c->type = val->str; /* the shorthand: `name: type` */
+			continue;
+		}
+		const struct ynode *f[LEN(columnkeys)];
+		if (!getfields(r, val, "a column", columnkeys, LEN(columnkeys), f, NULL))
+			continue;
+		c->type = str(r, f[C_TYPE], "type");
+		c->description = str(r, f[C_DESCRIPTION], "description");
+		c->tests = readtests(r, f[C_TESTS], false, &c->ntests);
+	}
+	return v;
+}
+
+/* freshness */
+
+enum { F_FIELD, F_WARN, F_ERROR, F_FILTER };
+static const char *const freshkeys[] = {"field", "warn_after", "error_after", "filter"};
+
+static void
+readfreshness(struct reader *r, const struct ynode *n, struct spec_freshness *f)
+{
+	*f = (struct spec_freshness){0};
+	if (!n)
+		return;
+	f->set = true;
+	f->loc = n->loc;
+	if (ynull(n)) {
+		f->disabled = true;
+		return;
+	}
+	const struct ynode *v[LEN(freshkeys)];
+	if (!getfields(r, n, "freshness", freshkeys, LEN(freshkeys), v, NULL))
+		return;
+	f->field = ident(r, v[F_FIELD], "freshness field");
+	f->filter = str(r, v[F_FILTER], "filter");
+	const char **dst[] = {&f->warn_after, &f->error_after};
+	for (int i = 0; i < 2; i++) {
+		const char *s = str(r, v[F_WARN + i], freshkeys[F_WARN + i]);
+		if (s && !isduration(s)) {
+			diag_add(r->d, SEV_ERROR, v[F_WARN + i]->loc,
+				 "'%s' is not a duration: write a number and a unit m, h or d, like 12h", s);
+			s = NULL;
+		}
+		*dst[i] = s;
+	}
+	if (!v[F_WARN] && !v[F_ERROR])
+		diag_add(r->d, SEV_ERROR, n->loc, "freshness needs warn_after or error_after");
+}
+
+/* definitions shared by all files: duplicates are errors naming both places */
+static bool
+define(struct reader *r, struct strmap *names, const char *kind, const char *name, struct loc loc)
+{
+	struct loc *prev = strmap_get(names, name);
+	if (prev) {
+		struct diag *g = diag_add(r->d, SEV_ERROR, loc, "%s '%s' is defined twice", kind, name);
+		diag_note(g, *prev, "'%s' is first defined here", name);
+		return false;
+	}
+	struct loc *l = arena_alloc(r->a, sizeof(*l));
+	*l = loc;
+	strmap_put(names, name, l);
+	return true;
+}
+
+/* sql: a path ending in .sql on one line, or inline SQL */
+static bool
+readsql(struct reader *r, const struct ynode *n, struct spec_sql *sql)
+{
+	*sql = (struct spec_sql){0};
+	const char *s = str(r, n, "sql");
+	if (!s)
+		return false;
+	sql->loc = n->loc;
+	size_t len = strlen(s);
+	bool ispath = len > 4 && strcmp(s + len - 4, ".sql") == 0 && !strpbrk(s, "\n \t");
+	if (ispath) {
+		if (!spec_path_ok(r->d, r->root, s, n->loc, false))
+			return false;
+		sql->path = s;
+		return true;
+	}
+	if (strspn(s, " \t\r\n") == len) {
+		diag_add(r->d, SEV_ERROR, n->loc, "sql is empty");
+		return false;
+	}
+	sql->inline_sql = s;
+	return true;
+}
+
+/* sources */
+
+enum { S_DESCRIPTION, S_SCHEMA, S_DATABASE, S_FRESHNESS, S_TAGS, S_TABLES };
+static const char *const sourcekeys[] = {"description", "schema", "database", "freshness", "tags", "tables"};
+enum { ST_DESCRIPTION, ST_IDENTIFIER, ST_FRESHNESS, ST_TAGS, ST_COLUMNS, ST_TESTS };
+static const char *const tablekeys[] = {"description", "identifier", "freshness", "tags", "columns", "tests"};
+
+static void
+readsource(struct reader *r, const struct ynode *key, const struct ynode *n)
+{
+	const char *name = ident(r, key, "source name");
+	const struct ynode *v[LEN(sourcekeys)];
+	if (!name || !getfields(r, n, "a source", sourcekeys, LEN(sourcekeys), v, NULL))
+		return;
+	if (!define(r, &r->sourcenames, "source", name, key->loc))
+		return;
+	struct spec *s = r->s;
+	VEC_PUSH(s->sources, s->nsources, r->capsources);
+	struct spec_source *src = &s->sources[s->nsources++];
+	*src = (struct spec_source){.name = name, .loc = key->loc, .hash = nodehash(n)};
+	src->description = str(r, v[S_DESCRIPTION], "description");
+	src->schema = v[S_SCHEMA] ? ident(r, v[S_SCHEMA], "schema") : name;
+	src->database = str(r, v[S_DATABASE], "database");
+	readfreshness(r, v[S_FRESHNESS], &src->freshness);
+	if (src->freshness.disabled) {
+		diag_add(r->d, SEV_ERROR, v[S_FRESHNESS]->loc, "a source's freshness cannot be null");
+		src->freshness.set = false;
+	}
+	src->tags = identlist(r, v[S_TAGS], "tag", &src->ntags);
+	const struct ynode *t = v[S_TABLES];
+	if (!t || t->kind != Y_MAP || t->n == 0) {
+		diag_add(r->d, SEV_ERROR, t ? t->loc : key->loc,
+			 "source '%s' needs tables: a mapping of table names", name);
+		return;
+	}
+	src->tables = arena_array(r->a, t->n / 2, sizeof(*src->tables));
+	struct strmap seen = {0};
+	for (size_t i = 0; i < t->n; i += 2) {
+		const struct ynode *tk = t->items[i], *tv = t->items[i + 1];
+		const struct ynode *f[LEN(tablekeys)];
+		const char *tname = ident(r, tk, "table name");
+		if (!tname)
+			continue;
+		if (ynull(tv)) {
+			for (size_t j = 0; j < LEN(f); j++)
+				f[j] = NULL;
+		} else if (!getfields(r, tv, "a source table", tablekeys, LEN(tablekeys), f, NULL)) {
+			continue;
+		}
+		struct spec_table *tb = &src->tables[src->ntables++];
+		*tb = (struct spec_table){.name = tname, .loc = tk->loc};
+		strmap_put(&seen, tname, tb);
+		tb->description = str(r, f[ST_DESCRIPTION], "description");
+		tb->identifier = str(r, f[ST_IDENTIFIER], "identifier");
+		readfreshness(r, f[ST_FRESHNESS], &tb->freshness);
+		tb->tags = identlist(r, f[ST_TAGS], "tag", &tb->ntags);
+		tb->columns = readcolumns(r, f[ST_COLUMNS], &tb->ncolumns);
+		tb->tests = readtests(r, f[ST_TESTS], true, &tb->ntests);
+	}
+	strmap_free(&seen);
+}
+
+/* models */
+
+enum {
+	M_SQL, M_DESCRIPTION, M_MATERIALIZED, M_LAYER, M_TAGS, M_UNIQUE_KEY, M_STRATEGY,
+	M_ON_SCHEMA_CHANGE, M_SCHEMA, M_ALIAS, M_ENABLED, M_OWNER, M_COLUMNS, M_TESTS
+};
+static const char *const modelkeys[] = {
+	"sql", "description", "materialized", "layer", "tags", "unique_key",
+	"incremental_strategy", "on_schema_change", "schema", "alias", "enabled", "owner",
+	"columns", "tests",
+};
+static const char *const materializations[] = {"view", "table", "incremental", "ephemeral"};
+static const char *const strategies[] = {"append", "merge", "delete+insert", "insert_overwrite", "microbatch"};
+static const char *const schemachanges[] = {"ignore", "append_new_columns", "sync_all_columns", "fail"};
+
+/* the default layer from dbt's naming conventions */
+static const char *
+defaultlayer(const char *name)
+{
+	static const struct {
+		const char *prefix, *layer;
+	} rules[] = {
+		{"stg_", "staging"}, {"int_", "intermediate"}, {"fct_", "marts"},
+		{"dim_", "marts"},   {"mart_", "marts"},       {"rpt_", "reports"},
+	};
+	for (size_t i = 0; i < LEN(rules); i++)
+		if (strncmp(name, rules[i].prefix, strlen(rules[i].prefix)) == 0)
+			return rules[i].layer;
+	return "marts";
+}
+
+static void
+readmodel(struct reader *r, const struct ynode *key, const struct ynode *n)
+{
+	const char *name = ident(r, key, "model name");
+	const struct ynode *v[LEN(modelkeys)];
+	if (!name || !getfields(r, n, "a model", modelkeys, LEN(modelkeys), v, NULL))
+		return;
+	if (!define(r, &r->refnames, "model", name, key->loc))
+		return;
+	struct spec *s = r->s;
+	VEC_PUSH(s->models, s->nmodels, r->capmodels);
+	struct spec_model *m = &s->models[s->nmodels++];
+	*m = (struct spec_model){.name = name, .loc = key->loc, .enabled = -1, .hash = nodehash(n)};
+	if (!v[M_SQL])
+		diag_add(r->d, SEV_ERROR, key->loc, "model '%s' needs sql: a .sql file or inline SQL", name);
+	else
+		readsql(r, v[M_SQL], &m->sql);
+	m->description = str(r, v[M_DESCRIPTION], "description");
+	m->materialized = v[M_MATERIALIZED]
+				  ? oneof(r, v[M_MATERIALIZED], "materialized", materializations,
+					  LEN(materializations))
+				  : NULL;
+	m->materialized_set = m->materialized != NULL;
+	if (!m->materialized)
+		m->materialized = "view";
+	if (v[M_LAYER]) {
+		m->layer = ident(r, v[M_LAYER], "layer");
+		m->layer_loc = v[M_LAYER]->loc;
+	}
+	if (!m->layer) {
+		m->layer = defaultlayer(name);
+		m->layer_loc = key->loc;
+	}
+	m->tags = identlist(r, v[M_TAGS], "tag", &m->ntags);
+	if (v[M_UNIQUE_KEY]) {
+		const struct ynode *u = v[M_UNIQUE_KEY];
+		if (u->kind == Y_SEQ) {
+			m->unique_key_list = true;
+			m->unique_key = arena_array(r->a, u->n, sizeof(char *));
+			for (size_t i = 0; i < u->n; i++) {
+				const char *c = str(r, u->items[i], "unique_key");
+				if (c)
+					m->unique_key[m->nunique_key++] = c;
+			}
+		} else {
+			m->unique_key = arena_alloc(r->a, sizeof(char *));
+			m->unique_key[0] = str(r, u, "unique_key");
+			m->nunique_key = m->unique_key[0] != NULL;
+		}
+	}
+	if (v[M_STRATEGY])
+		m->incremental_strategy = oneof(r, v[M_STRATEGY], "incremental_strategy", strategies,
+						LEN(strategies));
+	if (v[M_ON_SCHEMA_CHANGE])
+		m->on_schema_change = oneof(r, v[M_ON_SCHEMA_CHANGE], "on_schema_change",
+					    schemachanges, LEN(schemachanges));
+	if (strcmp(m->materialized, "incremental") != 0) {
+		for (int k = M_UNIQUE_KEY; k <= M_ON_SCHEMA_CHANGE; k++)
+			if (v[k])
+				diag_add(r->d, SEV_ERROR, v[k]->loc,
+					 "%s applies only to incremental models; '%s' is %s",
+					 modelkeys[k], name, m->materialized);
+	}
+	m->schema = v[M_SCHEMA] ? ident(r, v[M_SCHEMA], "schema") : NULL;
+	m->alias = v[M_ALIAS] ? ident(r, v[M_ALIAS], "alias") : NULL;
+	if (v[M_ENABLED]) {
+		bool b;
+		if (ybool(v[M_ENABLED], &b))
+			m->enabled = b;
+		else
+			diag_add(r->d, SEV_ERROR, v[M_ENABLED]->loc, "enabled must be true or false");
+	}
+	m->owner = str(r, v[M_OWNER], "owner");
+	m->columns = readcolumns(r, v[M_COLUMNS], &m->ncolumns);
+	m->tests = readtests(r, v[M_TESTS], true, &m->ntests);
+}
+
+/* seeds */
+
+enum { SD_CSV, SD_DESCRIPTION, SD_DELIMITER, SD_TAGS, SD_COLUMNS };
+static const char *const seedkeys[] = {"csv", "description", "delimiter", "tags", "columns"};
+
+static void
+readseed(struct reader *r, const struct ynode *key, const struct ynode *n)
+{
+	const char *name = ident(r, key, "seed name");
+	const struct ynode *v[LEN(seedkeys)];
+	if (!name || !getfields(r, n, "a seed", seedkeys, LEN(seedkeys), v, NULL))
+		return;
+	if (!define(r, &r->refnames, "seed", name, key->loc))
+		return;
+	struct spec *s = r->s;
+	VEC_PUSH(s->seeds, s->nseeds, r->capseeds);
+	struct spec_seed *sd = &s->seeds[s->nseeds++];
+	*sd = (struct spec_seed){.name = name, .loc = key->loc, .hash = nodehash(n)};
+	if (!v[SD_CSV]) {
+		diag_add(r->d, SEV_ERROR, key->loc, "seed '%s' needs csv: the path of its CSV file", name);
+	} else {
+		sd->csv = pathval(r, v[SD_CSV], "csv", ".csv", false);
+		sd->csv_loc = v[SD_CSV]->loc;
+	}
+	sd->description = str(r, v[SD_DESCRIPTION], "description");
+	sd->delimiter = str(r, v[SD_DELIMITER], "delimiter");
+	if (sd->delimiter && strlen(sd->delimiter) != 1) {
+		diag_add(r->d, SEV_ERROR, v[SD_DELIMITER]->loc, "delimiter must be one character");
+		sd->delimiter = NULL;
+	}
+	sd->tags = identlist(r, v[SD_TAGS], "tag", &sd->ntags);
+	sd->columns = readcolumns(r, v[SD_COLUMNS], &sd->ncolumns);
+}
+
+/* singular tests */
+
+enum { SG_SQL, SG_DESCRIPTION, SG_SEVERITY };
+static const char *const singularkeys[] = {"sql", "description", "severity"};
+
+static void
+readsingular(struct reader *r, const struct ynode *key, const struct ynode *n)
+{
+	const char *name = ident(r, key, "test name");
+	const struct ynode *v[LEN(singularkeys)];
+	if (!name || !getfields(r, n, "a test", singularkeys, LEN(singularkeys), v, NULL))
+		return;
+	if (!define(r, &r->testnames, "test", name, key->loc))
+		return;
+	struct spec *s = r->s;
+	VEC_PUSH(s->tests, s->ntests, r->captests);
+	struct spec_singular *t = &s->tests[s->ntests++];
+	*t = (struct spec_singular){.name = name, .loc = key->loc, .hash = nodehash(n)};
+	if (!v[SG_SQL])
+		diag_add(r->d, SEV_ERROR, key->loc, "test '%s' needs sql: a .sql file or inline SQL", name);
+	else
+		readsql(r, v[SG_SQL], &t->sql);
+	t->description = str(r, v[SG_DESCRIPTION], "description");
+	if (v[SG_SEVERITY])
+		t->severity = oneof(r, v[SG_SEVERITY], "severity", severities, LEN(severities));
+}
+
+/* read the entries of a collection (sources, models, ...) with one reader */
+static void
+readmap(struct reader *r, const struct ynode *n, const char *what,
+	void (*one)(struct reader *, const struct ynode *, const struct ynode *))
+{
+	if (!n || ynull(n))
+		return;
+	if (n->kind != Y_MAP) {
+		diag_add(r->d, SEV_ERROR, n->loc, "%s must be a mapping of names, not %s", what,
+			 ykindname(n));
+		return;
+	}
+	for (size_t i = 0; i < n->n; i += 2)
+		one(r, n->items[i], n->items[i + 1]);
+}
+
+/* warehouse */
+
+enum { W_TYPE, W_SCHEMA, W_THREADS, W_PATH, W_DATABASE, W_HOST_ENV, W_PORT_ENV, W_USER_ENV, W_PASSWORD_ENV };
+static const char *const warehousekeys[] = {
+	"type", "schema", "threads", "path", "database", "host_env", "port_env", "user_env", "password_env",
+};
+static const char *const warehousetypes[] = {"postgres", "sqlite", "duckdb"};
+
+static void
+readwarehouse(struct reader *r, const struct ynode *n)
+{
+	struct spec_warehouse *w = &r->s->warehouse;
+	*w = (struct spec_warehouse){.type = "sqlite"};
+	const struct ynode *v[LEN(warehousekeys)] = {0};
+	if (n && !getfields(r, n, "warehouse", warehousekeys, LEN(warehousekeys), v, NULL))
+		return;
+	if (n && !v[W_TYPE])
+		diag_add(r->d, SEV_ERROR, n->loc, "warehouse needs a type: postgres, sqlite or duckdb");
+	if (v[W_TYPE]) {
+		const char *t = oneof(r, v[W_TYPE], "warehouse type", warehousetypes, LEN(warehousetypes));
+		if (!t)
+			return;
+		w->type = t;
+	}
+	bool pg = strcmp(w->type, "postgres") == 0;
+	/* keys that belong to the other kind of warehouse are mistakes, not no-ops */
+	static const int pgonly[] = {W_DATABASE, W_HOST_ENV, W_PORT_ENV, W_USER_ENV, W_PASSWORD_ENV};
+	for (size_t i = 0; i < LEN(pgonly); i++)
+		if (!pg && v[pgonly[i]])
+			diag_add(r->d, SEV_ERROR, v[pgonly[i]]->loc, "%s applies only to a postgres warehouse, not %s",
+				 warehousekeys[pgonly[i]], w->type);
+	if (pg && v[W_PATH])
+		diag_add(r->d, SEV_ERROR, v[W_PATH]->loc,
+			 "path applies only to sqlite and duckdb warehouses; postgres connects through host_env, port_env, user_env and password_env");
+	w->schema = v[W_SCHEMA] ? ident(r, v[W_SCHEMA], "schema") : NULL;
+	if (!w->schema)
+		w->schema = pg ? "analytics" : "main";
+	w->threads = pg ? 4 : strcmp(w->type, "sqlite") == 0 ? 1 : 4;
+	if (v[W_THREADS]) {
+		long long t;
+		if (!yint(v[W_THREADS], &t) || t < 1 || t > 64)
+			diag_add(r->d, SEV_ERROR, v[W_THREADS]->loc, "threads must be a number from 1 to 64");
+		else
+			w->threads = t;
+	}
+	if (!pg) {
+		w->path = v[W_PATH] ? pathval(r, v[W_PATH], "path", NULL, false) : NULL;
+		if (!w->path)
+			w->path = strcmp(w->type, "sqlite") == 0 ? "warehouse.db" : "warehouse.duckdb";
+		return;
+	}
+	w->database = v[W_DATABASE] ? str(r, v[W_DATABASE], "database") : "postgres";
+	const char **env[] = {&w->host_env, &w->port_env, &w->user_env, &w->password_env};
+	static const char *const defaults[] = {"PGHOST", "PGPORT", "PGUSER", "PGPASSWORD"};
+	for (int i = 0; i < 4; i++) {
+		*env[i] = v[W_HOST_ENV + i] ? envname(r, v[W_HOST_ENV + i], warehousekeys[W_HOST_ENV + i]) : NULL;
+		if (!*env[i])
+			*env[i] = defaults[i];
+	}
+}
+
+enum { L_DBT, L_ASSETS };
+static const char *const layoutkeys[] = {"dbt", "assets"};
+
+static void
+readlayout(struct reader *r, const struct ynode *n)
+{
+	const struct ynode *v[LEN(layoutkeys)] = {0};
+	struct spec *s = r->s;
+	s->layout_dbt = "data/dbt";
+	s->layout_assets = "data/assets";
+	if (!n || !getfields(r, n, "layout", layoutkeys, LEN(layoutkeys), v, NULL))
+		return;
+	const char *p;
+	if (v[L_DBT] && (p = pathval(r, v[L_DBT], "layout dbt", NULL, false)))
+		s->layout_dbt = p;
+	if (v[L_ASSETS] && (p = pathval(r, v[L_ASSETS], "layout assets", NULL, false)))
+		s->layout_assets = p;
+	size_t a = strlen(s->layout_dbt), b = strlen(s->layout_assets);
+	size_t m = a < b ? a : b;
+	if (strncmp(s->layout_dbt, s->layout_assets, m) == 0 &&
+	    (s->layout_dbt[m] == '\0' || s->layout_dbt[m] == '/') &&
+	    (s->layout_assets[m] == '\0' || s->layout_assets[m] == '/'))
+		diag_add(r->d, SEV_ERROR, (v[L_ASSETS] ? v[L_ASSETS] : n)->loc,
+			 "layout roots '%s' and '%s' overlap", s->layout_dbt, s->layout_assets);
+}
+
+enum { P_PACKAGE, P_VERSION, P_GIT, P_REVISION, P_NAME };
+static const char *const packagekeys[] = {"package", "version", "git", "revision", "name"};
+
+static void
+readpackages(struct reader *r, const struct ynode *n)
+{
+	if (!n)
+		return;
+	if (n->kind != Y_SEQ) {
+		diag_add(r->d, SEV_ERROR, n->loc, "packages must be a list, not %s", ykindname(n));
+		return;
+	}
+	struct spec *s = r->s;
+	s->packages = arena_array(r->a, n->n, sizeof(*s->packages));
+	for (size_t i = 0; i < n->n; i++) {
+		const struct ynode *v[LEN(packagekeys)];
+		if (!getfields(r, n->items[i], "a package", packagekeys, LEN(packagekeys), v, NULL))
+			continue;
+		struct spec_package *p = &s->packages[s->npackages];
+		*p = (struct spec_package){.loc = n->items[i]->loc};
+		p->package = str(r, v[P_PACKAGE], "package");
+		p->version = str(r, v[P_VERSION], "version");
+		p->git = str(r, v[P_GIT], "git");
+		p->revision = str(r, v[P_REVISION], "revision");
+		p->name = v[P_NAME] ? ident(r, v[P_NAME], "package name") : NULL;
+		if (!v[P_PACKAGE] == !v[P_GIT]) {
+			diag_add(r->d, SEV_ERROR, p->loc, "a package needs exactly one of package: or git:");
+			continue;
+		}
+		if (p->package && !v[P_VERSION])
+			diag_add(r->d, SEV_ERROR, p->loc, "package '%s' needs a version", p->package);
+		if (p->package && v[P_REVISION])
+			diag_add(r->d, SEV_ERROR, v[P_REVISION]->loc, "revision applies to git packages; use version");
+		if (p->git && v[P_VERSION])
+			diag_add(r->d, SEV_ERROR, v[P_VERSION]->loc, "version applies to hub packages; use revision");
+		if (p->git && !p->name) {
+			diag_add(r->d, SEV_ERROR, p->loc, "a git package needs name: the name refs use");
+			continue;
+		}
+		if (!p->name && p->package) {
+			const char *slash = strrchr(p->package, '/');
+			p->name = slash ? slash + 1 : p->package;
+			if (!is_ident(p->name)) {
+				diag_add(r->d, SEV_ERROR, v[P_PACKAGE]->loc,
+					 "cannot derive a name from package '%s'; add name:", p->package);
+				continue;
+			}
+		}
+		s->npackages++;
+	}
+}
+
+static void
+readvars(struct reader *r, const struct ynode *n)
+{
+	if (!n || ynull(n))
+		return;
+	if (n->kind != Y_MAP) {
+		diag_add(r->d, SEV_ERROR, n->loc, "vars must be a mapping, not %s", ykindname(n));
+		return;
+	}
+	struct spec *s = r->s;
+	s->vars = arena_array(r->a, n->n / 2, sizeof(*s->vars));
+	for (size_t i = 0; i < n->n; i += 2) {
+		const char *name = ident(r, n->items[i], "var name");
+		if (name)
+			s->vars[s->nvars++] = (struct spec_var){name, n->items[i]->loc, n->items[i + 1]};
+	}
+}
+
+/* files */
+
+enum { R_VERSION, R_PROJECT, R_INCLUDE, R_WAREHOUSE, R_LAYOUT, R_VARS, R_PACKAGES, R_SOURCES, R_MODELS, R_SEEDS, R_TESTS };
+const char *const spec_root_keys[] = {
+	"version", "project", "include", "warehouse", "layout", "vars", "packages",
+	"sources", "models", "seeds", "tests",
+};
+const size_t spec_root_nkeys = LEN(spec_root_keys);
+static const char *const fragmentkeys[] = {"sources", "models", "seeds", "tests"};
+
+static const struct ynode *
+loadfile(struct reader *r, const char *path, struct loc from)
+{
+	char *full = xasprintf("%s/%s", r->root, path);
+	char *text = NULL;
+	size_t len = 0;
+	int e = read_file(full, SPEC_MAX_BYTES, &text, &len);
+	free(full);
+	if (e) {
+		if (e == EFBIG)
+			diag_add(r->d, SEV_ERROR, from, "spec file '%s' is larger than %u MiB; split it with include:",
+				 path, SPEC_MAX_BYTES >> 20);
+		else
+			diag_add(r->d, SEV_ERROR, from, "cannot read spec file '%s': %s", path, strerror(e));
+		return NULL;
+	}
+	if (memchr(text, '\0', len)) {
+		int32_t f = diag_file(r->d, path, NULL, 0);
+		diag_add(r->d, SEV_ERROR, (struct loc){f, 0, 0}, "'%s' is a binary file, not YAML", path);
+		free(text);
+		return NULL;
+	}
+	int32_t f = diag_file(r->d, path, text, len);
+	struct spec *s = r->s;
+	const char **files = arena_array(r->a, s->nfiles + 1, sizeof(*files));
+	if (s->nfiles)
+		memcpy(files, s->files, s->nfiles * sizeof(*files));
+	files[s->nfiles++] = arena_strdup(r->a, path);
+	s->files = files;
+	/* the tree keeps pointers into the arena, not into text */
+	return yaml_load(r->a, r->d, f, r->d->files[f].text, len);
+}
+
+static void
+readbody(struct reader *r, const struct ynode *const *v, int base)
+{
+	readmap(r, v[base + 0], "sources", readsource);
+	readmap(r, v[base + 1], "models", readmodel);
+	readmap(r, v[base + 2], "seeds", readseed);
+	readmap(r, v[base + 3], "tests", readsingular);
+}
+
+static bool
+hasglob(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (s[i] == '*' || s[i] == '?' || s[i] == '[')
+			return true;
+	return false;
+}
+
+static void
+readinclude(struct reader *r, const struct ynode *n, const char *rootpath)
+{
+	if (!n)
+		return;
+	const struct ynode *one[1] = {n};
+	const struct ynode *const *items = one;
+	size_t count = 1;
+	if (n->kind == Y_SEQ) {
+		items = (const struct ynode *const *)n->items;
+		count = n->n;
+	}
+	struct strmap seen = {0};
+	strmap_put(&seen, rootpath, (void *)rootpath);
+	for (size_t i = 0; i < count; i++) {
+		const char *pat = str(r, items[i], "include pattern");
+		if (!pat || !spec_path_ok(r->d, r->root, pat, items[i]->loc, false))
+			continue;
+		/* remember the folder a glob scans, so a new fragment there is noticed */
+		const char *slash = strrchr(pat, '/');
+		size_t dirlen = slash ? (size_t)(slash - pat) : 0;
+		if (hasglob(pat, dirlen)) {
+			diag_add(r->d, SEV_ERROR, items[i]->loc,
+				 "include pattern '%s' may use wildcards in its file name only", pat);
+			continue;
+		}
+		struct spec *s = r->s;
+		const char **dirs = arena_array(r->a, s->nglobdirs + 1, sizeof(*dirs));
+		if (s->nglobdirs)
+			memcpy(dirs, s->globdirs, s->nglobdirs * sizeof(*dirs));
+		dirs[s->nglobdirs++] = dirlen ? arena_strndup(r->a, pat, dirlen) : ".";
+		s->globdirs = dirs;
+
+		char *full = xasprintf("%s/%s", r->root, pat);
+		glob_t g;
+		int rc = glob(full, 0, NULL, &g);
+		size_t rootlen = strlen(r->root) + 1;
+		free(full);
+		if (rc == GLOB_NOMATCH) {
+			if (!hasglob(pat, strlen(pat)))
+				diag_add(r->d, SEV_ERROR, items[i]->loc, "included file '%s' does not exist", pat);
+			continue;
+		}
+		if (rc != 0) {
+			diag_add(r->d, SEV_ERROR, items[i]->loc, "cannot expand include pattern '%s'", pat);
+			continue;
+		}
+		for (size_t j = 0; j < g.gl_pathc; j++) {
+			const char *rel = arena_strdup(r->a, g.gl_pathv[j] + rootlen);
+			if (strmap_get(&seen, rel))
+				continue;
+			strmap_put(&seen, rel, (void *)rel);
+			if (!spec_path_ok(r->d, r->root, rel, items[i]->loc, true))
+				continue;
+			const struct ynode *doc = loadfile(r, rel, items[i]->loc);
+			const struct ynode *v[LEN(fragmentkeys)];
+			if (!doc || !getfields(r, doc, "an included spec fragment (sources, models, seeds, tests)",
+					       fragmentkeys, LEN(fragmentkeys), v, NULL))
+				continue;
+			readbody(r, v, 0);
+		}
+		globfree(&g);
+	}
+	strmap_free(&seen);
+}
+
+struct spec *
+spec_load(struct arena *a, struct diags *d, const char *root, const char *path)
+{
+	struct spec *s = arena_alloc(a, sizeof(*s));
+	struct reader r = {.a = a, .d = d, .root = root, .s = s};
+	const struct ynode *doc = loadfile(&r, path, NOLOC);
+	if (!doc)
+		return NULL;
+	const struct ynode *v[LEN(spec_root_keys)];
+	if (!getfields(&r, doc, "the spec", spec_root_keys, LEN(spec_root_keys), v, NULL))
+		return NULL;
+	s->warehouse.type = "sqlite";
+	if (!v[R_VERSION]) {
+		diag_add(d, SEV_ERROR, doc->loc, "the spec needs version: 1");
+	} else if (!yint(v[R_VERSION], &s->version) || s->version != 1) {
+		diag_add(d, SEV_ERROR, v[R_VERSION]->loc,
+			 "unsupported spec version '%s'; this dpc reads version 1", v[R_VERSION]->str ? v[R_VERSION]->str : "?");
+	}
+	if (!v[R_PROJECT]) {
+		diag_add(d, SEV_ERROR, doc->loc, "the spec needs project: a name");
+	} else {
+		s->project = ident(&r, v[R_PROJECT], "project");
+		s->project_loc = v[R_PROJECT]->loc;
+	}
+	readwarehouse(&r, v[R_WAREHOUSE]);
+	readlayout(&r, v[R_LAYOUT]);
+	readvars(&r, v[R_VARS]);
+	readpackages(&r, v[R_PACKAGES]);
+	readbody(&r, v, R_SOURCES);
+	readinclude(&r, v[R_INCLUDE], path);
+	/* the collections grew on the heap; the spec's memory is the arena's */
+#define TOARENA(f, n)                                                           \
+	do {                                                                    \
+		void *p = arena_array(a, s->n, sizeof(*s->f));                  \
+		if (s->n)                                                       \
+			memcpy(p, s->f, s->n * sizeof(*s->f));                  \
+		free(s->f);                                                     \
+		s->f = p;                                                       \
+	} while (0)
+	TOARENA(sources, nsources);
+	TOARENA(models, nmodels);
+	TOARENA(seeds, nseeds);
+	TOARENA(tests, ntests);
+#undef TOARENA
+	strmap_free(&r.refnames);
+	strmap_free(&r.sourcenames);
+	strmap_free(&r.testnames);
+	return s;
+}

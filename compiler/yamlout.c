@@ -1,0 +1,228 @@
+/* yamlout.c: writing YAML with libyaml's emitter (see struct yw in emit.h),
+ * and the output set all back ends fill. */
+#include "emit.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void
+outset_add(struct outset *o, char *path, char *data, size_t len, const char *node)
+{
+	VEC_PUSH(o->v, o->n, o->cap);
+	o->v[o->n++] = (struct output){path, data, len, node, hash_bytes(data, len)};
+}
+
+static int
+cmpout(const void *a, const void *b)
+{
+	return strcmp(((const struct output *)a)->path, ((const struct output *)b)->path);
+}
+
+void
+outset_sort(struct outset *o)
+{
+	if (o->n > 1)
+		qsort(o->v, o->n, sizeof(*o->v), cmpout);
+}
+
+void
+outset_free(struct outset *o)
+{
+	for (size_t i = 0; i < o->n; i++) {
+		free(o->v[i].path);
+		free(o->v[i].data);
+	}
+	free(o->v);
+	*o = (struct outset){0};
+}
+
+static int
+sink(void *data, unsigned char *p, size_t n)
+{
+	buf_put(data, p, n);
+	return 1;
+}
+
+static void
+emit(struct yw *w, yaml_event_t *ev)
+{
+	if (w->failed || !yaml_emitter_emit(&w->e, ev))
+		w->failed = true;
+}
+
+void
+yw_begin(struct yw *w, const char *header)
+{
+	*w = (struct yw){0};
+	if (header)
+		buf_printf(&w->out, "# %s\n", header);
+	yaml_emitter_initialize(&w->e);
+	yaml_emitter_set_output(&w->e, sink, &w->out);
+	yaml_emitter_set_unicode(&w->e, 1);
+	yaml_emitter_set_width(&w->e, -1); /* never fold long strings */
+	yaml_emitter_set_indent(&w->e, 2);
+	yaml_event_t ev;
+	yaml_stream_start_event_initialize(&ev, YAML_UTF8_ENCODING);
+	emit(w, &ev);
+	yaml_document_start_event_initialize(&ev, NULL, NULL, NULL, 1);
+	emit(w, &ev);
+}
+
+void
+yw_map(struct yw *w)
+{
+	yaml_event_t ev;
+	yaml_mapping_start_event_initialize(&ev, NULL, NULL, 1, YAML_BLOCK_MAPPING_STYLE);
+	emit(w, &ev);
+}
+
+void
+yw_endmap(struct yw *w)
+{
+	yaml_event_t ev;
+	yaml_mapping_end_event_initialize(&ev);
+	emit(w, &ev);
+}
+
+static void
+seq(struct yw *w, yaml_sequence_style_t style)
+{
+	yaml_event_t ev;
+	yaml_sequence_start_event_initialize(&ev, NULL, NULL, 1, style);
+	emit(w, &ev);
+}
+
+void
+yw_seq(struct yw *w)
+{
+	seq(w, YAML_BLOCK_SEQUENCE_STYLE);
+}
+
+void
+yw_flowseq(struct yw *w)
+{
+	seq(w, YAML_FLOW_SEQUENCE_STYLE);
+}
+
+void
+yw_endseq(struct yw *w)
+{
+	yaml_event_t ev;
+	yaml_sequence_end_event_initialize(&ev);
+	emit(w, &ev);
+}
+
+static void
+scalar(struct yw *w, const char *s, yaml_scalar_style_t style)
+{
+	yaml_event_t ev;
+	yaml_scalar_event_initialize(&ev, NULL, NULL, (yaml_char_t *)s, (int)strlen(s), 1, 1, style);
+	emit(w, &ev);
+}
+
+/* Would a YAML 1.1 or 1.2 reader resolve this plain scalar to something
+ * other than a string? dbt reads YAML with PyYAML (1.1): yes/no/on/off are
+ * booleans there. */
+static bool
+ambiguous(const char *s)
+{
+	static const char *const words[] = {
+		"", "~", "null", "Null", "NULL", "true", "True", "TRUE", "false", "False", "FALSE",
+		"yes", "Yes", "YES", "no", "No", "NO", "on", "On", "ON", "off", "Off", "OFF",
+		"y", "Y", "n", "N", ".nan", ".NaN", ".NAN", ".inf", ".Inf", ".INF", "-.inf", "+.inf",
+	};
+	for (size_t i = 0; i < LEN(words); i++)
+		if (strcmp(s, words[i]) == 0)
+			return true;
+	/* anything that starts like a number, a date or a sexagesimal */
+	const char *p = s;
+	if (*p == '+' || *p == '-' || *p == '.')
+		p++;
+	return *p >= '0' && *p <= '9';
+}
+
+void
+yw_str(struct yw *w, const char *s)
+{
+	/* double quotes read better than doubled single quotes for Jinja */
+	scalar(w, s, strchr(s, '\'') && !strchr(s, '\n') ? YAML_DOUBLE_QUOTED_SCALAR_STYLE
+		     : ambiguous(s)		  ? YAML_SINGLE_QUOTED_SCALAR_STYLE
+		     : strchr(s, '\n')		  ? YAML_LITERAL_SCALAR_STYLE
+						  : YAML_ANY_SCALAR_STYLE);
+}
+
+void
+yw_literal(struct yw *w, const char *s)
+{
+	scalar(w, s, YAML_PLAIN_SCALAR_STYLE);
+}
+
+void
+yw_int(struct yw *w, long long v)
+{
+	char s[32];
+	snprintf(s, sizeof(s), "%lld", v);
+	yw_literal(w, s);
+}
+
+void
+yw_bool(struct yw *w, bool v)
+{
+	yw_literal(w, v ? "true" : "false");
+}
+
+void
+yw_null(struct yw *w)
+{
+	yw_literal(w, "null");
+}
+
+void
+yw_kv(struct yw *w, const char *key, const char *val)
+{
+	if (!val)
+		return;
+	yw_str(w, key);
+	yw_str(w, val);
+}
+
+void
+yw_node(struct yw *w, const struct ynode *n)
+{
+	switch (n->kind) {
+	case Y_SCALAR:
+		if (n->plain)
+			/* keep the spec's own typing: 60 stays a number, 'x' a string */
+			scalar(w, n->str, ambiguous(n->str) ? YAML_PLAIN_SCALAR_STYLE : YAML_ANY_SCALAR_STYLE);
+		else
+			scalar(w, n->str, YAML_SINGLE_QUOTED_SCALAR_STYLE);
+		return;
+	case Y_SEQ:
+		yw_seq(w);
+		for (size_t i = 0; i < n->n; i++)
+			yw_node(w, n->items[i]);
+		yw_endseq(w);
+		return;
+	case Y_MAP:
+		yw_map(w);
+		for (size_t i = 0; i < n->n; i++)
+			yw_node(w, n->items[i]);
+		yw_endmap(w);
+		return;
+	}
+}
+
+char *
+yw_end(struct yw *w, size_t *len)
+{
+	yaml_event_t ev;
+	yaml_document_end_event_initialize(&ev, 1);
+	emit(w, &ev);
+	yaml_stream_end_event_initialize(&ev);
+	emit(w, &ev);
+	yaml_emitter_flush(&w->e);
+	yaml_emitter_delete(&w->e);
+	*len = w->out.len;
+	return buf_take(&w->out);
+}

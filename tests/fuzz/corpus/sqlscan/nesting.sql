@@ -1,0 +1,1 @@
+{{ var(var(var(var(var(var(var(var(var("deep"))))))))) }} {{ [[[[[[[[ref("x")]]]]]]]] }} {{ ref(ref(ref(ref("r")))) }}

@@ -1,0 +1,2 @@
+select * from {{ ref("a") }}
+{{ config(materialized='view'

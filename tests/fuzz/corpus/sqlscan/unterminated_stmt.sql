@@ -1,0 +1,4 @@
+select 1
+{% if target.name == "prod" %}
+  {{ ref("x") }}
+{% if 

@@ -1,0 +1,4 @@
+-- trips with a non-positive duration
+select *
+from {{ ref('stg_trips') }}
+where duration_s <= 0

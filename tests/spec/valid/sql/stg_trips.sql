@@ -1,0 +1,5 @@
+select
+    trip_id,
+    station_id,
+    duration_s
+from {{ source('raw', 'trips') }}
