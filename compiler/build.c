@@ -46,6 +46,10 @@ loadregistry(struct plan *p, struct compilation *c)
 		return;
 	cJSON *root = cJSON_ParseWithLength(text, len);
 	free(text);
+	/* the registry cannot carry a comment header; its generator field says whose it is */
+	const char *gen = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(root, "generator"));
+	if (gen && strcmp(gen, "dpc") == 0)
+		p->registry = arena_printf(&p->arena, "%s/registry.json", c->spec->layout_assets);
 	cJSON *outs = cJSON_GetObjectItemCaseSensitive(root, "outputs"), *o;
 	cJSON_ArrayForEach(o, outs)
 	{
@@ -131,7 +135,8 @@ plan_make(struct plan *p, struct compilation *c, struct state *st, bool keep_dis
 			else if (ours(p, rec, o->path, h))
 				s = addstep(p, A_UPDATE, o->path, o->node,
 					    xasprintf("%s changed", o->node));
-			else if (!rec && !strmap_get(&p->known, o->path) && marked(data, len))
+			else if (!rec && !strmap_get(&p->known, o->path) &&
+				 (marked(data, len) || (p->registry && strcmp(p->registry, o->path) == 0)))
 				s = addstep(p, A_UPDATE, o->path, o->node,
 					    xasprintf("%s changed (no record of the last build)", o->node));
 			else

@@ -28,6 +28,7 @@ struct plan {
 	struct strmap known;     /* path → recorded hash (struct hash *) from the old registry */
 	const char **knownpaths; /* the same paths, in the registry's order */
 	size_t nknown, capknown;
+	const char *registry;    /* the registry's path when the one on disk is dpc's */
 	struct arena arena;
 };
 

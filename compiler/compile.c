@@ -31,10 +31,12 @@ compile_run(struct compilation *c, const char *root, int rootfd, const char *spe
 	*c = (struct compilation){.root = root, .specpath = specpath, .rootfd = rootfd};
 	c->diags.root = root;
 	c->spec = spec_load(&c->arena, &c->diags, root, specpath);
-	if (!c->spec || c->diags.nerrors) {
+	if (!c->spec) {
 		diag_sort(&c->diags);
 		return false;
 	}
+	/* build the graph even when the spec has errors: its checks find the
+	 * rest (missing files, unknown refs), so one run reports everything */
 	c->graph = graph_build(&c->arena, &c->diags, rootfd, c->spec);
 	diag_sort(&c->diags);
 	if (c->diags.nerrors)

@@ -331,8 +331,11 @@ addtests(struct builder *b, size_t owner, const char *column, const struct spec_
 		struct node *o = &b->g->nodes[owner];
 		struct buf name = {0};
 		buf_printf(&name, "%s_%s_", kinds[t->kind], o->kind == N_SOURCE ? o->id + 7 : o->name);
-		for (const char *p = col; *p; p++)
-			buf_putc(&name, is_ident((char[]){*p, 0}) || (*p >= '0' && *p <= '9') ? *p : '_');
+		for (const char *p = col; *p; p++) {
+			bool keep = is_ident((char[]){*p, 0}) || (*p >= '0' && *p <= '9');
+			if (keep || name.data[name.len - 1] != '_')
+				buf_putc(&name, keep ? *p : '_');
+		}
 		for (char *p = name.data; *p; p++)
 			if (*p == '.')
 				*p = '_';

@@ -316,7 +316,7 @@ readtest(struct reader *r, const struct ynode *n, bool toplevel, struct spec_tes
 				diag_add(r->d, SEV_ERROR, arg->loc,
 					 "relationships target '%s' must be model.column, seed.column "
 					 "or source.table.column", arg->str);
-				ok = false;
+				return false;
 			}
 			t->to_loc = arg->loc;
 		} else {
@@ -804,9 +804,8 @@ readwarehouse(struct reader *r, const struct ynode *n)
 		diag_add(r->d, SEV_ERROR, n->loc, "warehouse needs a type: postgres, sqlite or duckdb");
 	if (v[W_TYPE]) {
 		const char *t = oneof(r, v[W_TYPE], "warehouse type", warehousetypes, LEN(warehousetypes));
-		if (!t)
-			return;
-		w->type = t;
+		if (t)
+			w->type = t; /* else go on as sqlite, to report the other keys' problems too */
 	}
 	bool pg = strcmp(w->type, "postgres") == 0;
 	/* keys that belong to the other kind of warehouse are mistakes, not no-ops */

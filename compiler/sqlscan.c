@@ -25,7 +25,9 @@
  * Jinja stops at the first syntax error it meets; the scanner stops too when
  * a block or comment runs off the end of the text, since what follows can no
  * longer be told apart from the unclosed construct. Other mistakes are
- * reported and scanning goes on.
+ * reported and scanning goes on; a block whose tokens cannot be trusted (an
+ * unterminated string literal, unbalanced brackets) gives its one error and
+ * no finds, rather than a cascade of guesses.
  *
  * Everything runs in time linear in the input: the text is read forward
  * once, matching brackets are paired while lexing so that reading a call's
@@ -70,7 +72,6 @@ struct scanner {
 	/* a '...' (0) or "..." (1) literal opening at or after this offset
 	 * has no closing quote: see strend */
 	size_t noclose[2];
-	bool strreported;
 };
 
 static const char *const callname[] = {
@@ -246,10 +247,9 @@ lexblock(struct scanner *sc, size_t off, enum block kind, bool *bad)
 				pushtok(sc, T_STR, start, i);
 				continue;
 			}
-			if (!sc->strreported) {
+			/* once per block: later quotes of the kind have no end either */
+			if (!*bad)
 				problem(sc, true, i, 1, "unterminated string literal in Jinja block");
-				sc->strreported = true;
-			}
 			*bad = true;
 			pushtok(sc, T_OP, start, ++i);
 		} else if (isnamestart(c)) {

@@ -184,6 +184,8 @@ static const struct tcase cases[] = {
 		   {"1:18", true, "unterminated parenthesis in source() call"}}},
 	{"unterminated string literal in a block", "{{ ref('a) }} select 1",
 	 .probs = {{"1:8", true, "unterminated string literal"}}},
+	{"every block with an unterminated string reports it", "{{ x('a) }} {{ ref(\\'b\\') }}",
+	 .probs = {{"1:6", true, "unterminated string literal"}, {"1:21", true, "unterminated string"}}},
 	{"unbalanced brackets", "{{ config(x={'a': 1) }}{{ ref('b')] }}\n{{ ref('c') }}",
 	 .finds = {{"2:4", SQL_REF, NULL, {S("c")}}},
 	 .probs = {{"1:20", true, "unbalanced brackets"}, {"1:35", true, "unbalanced brackets"}}},

@@ -1,0 +1,92 @@
+#!/bin/sh
+# tests/run.sh: the whole suite. Every case counts once; the last line is
+# "N passed, M failed". The CLI cases run the AddressSanitizer/UBSan build
+# (build/dpc-asan), so every case is also a memory-error and leak check.
+#
+#   UPDATE_GOLDEN=1 sh tests/run.sh   rewrite expected outputs after a
+#                                     deliberate change (then review the diff)
+set -u
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+DPC=${DPC:-$top/build/dpc-asan}
+PY=/usr/bin/python3
+export NO_COLOR=1 ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+export DPC_NO_SYNC=1
+scratch=$(mktemp -d)
+trap 'rm -rf "$scratch"' EXIT INT TERM
+pass=0 fail=0
+
+ok() { pass=$((pass + 1)); [ -z "${VERBOSE:-}" ] || echo "ok   $1"; }
+bad() {
+	fail=$((fail + 1))
+	echo "FAIL $1"
+	[ -z "${2:-}" ] || printf '%s\n' "$2" | head -60 | sed 's/^/     /'
+}
+# run a case: name, then the command; its output is shown only on failure
+case_() {
+	name=$1
+	shift
+	if out=$("$@" 2>&1); then ok "$name"; else bad "$name" "$out"; fi
+}
+
+CFLAGS_T="-std=c11 -D_XOPEN_SOURCE=700 -D_DEFAULT_SOURCE -g -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -Icompiler -Ibuild `pkg-config --cflags yaml-0.1 libcjson libxxhash sqlite3`"
+LIBS_T="`pkg-config --libs yaml-0.1 libcjson libxxhash sqlite3`"
+CORE="compiler/util.c compiler/diag.c compiler/yamldoc.c compiler/spec.c compiler/sqlscan.c compiler/ir.c compiler/yamlout.c compiler/emit_dbt.c compiler/emit_registry.c compiler/state.c compiler/build.c compiler/diff.c compiler/compile.c build/embedded.c"
+
+# 1. unit tests, one program per phase
+for t in tests/unit/test_*.c; do
+	n=$(basename "$t" .c)
+	if ${CC:-cc} $CFLAGS_T -o "$scratch/$n" "$t" $CORE $LIBS_T 2>"$scratch/$n.cc"; then
+		case_ "unit/$n" "$scratch/$n"
+	else
+		bad "unit/$n (does not compile)" "$(cat "$scratch/$n.cc")"
+	fi
+done
+
+# 2. diagnostics: each folder is a project; expected holds stderr and the exit code
+for d in tests/diag/*/; do
+	n=$(basename "$d")
+	rm -rf "$scratch/diag" && cp -R "$d" "$scratch/diag"
+	got=$(cd "$scratch/diag" && "$DPC" check 2>&1 >/dev/null; echo "exit $?")
+	if [ -n "${UPDATE_GOLDEN:-}" ]; then printf '%s\n' "$got" >"$d/expected"; fi
+	if [ "$got" = "$(cat "$d/expected")" ]; then ok "diag/$n"; else
+		bad "diag/$n" "$(printf '%s\n' "$got" | diff -u "$d/expected" - || true)"
+	fi
+done
+
+# 3. the spec corpus: the JSON Schema and the compiler agree on every file
+for f in tests/spec/valid/*.yaml; do
+	n=$(basename "$f")
+	s=$("$PY" tests/tools/validate_schema.py specs/pipeline.schema.json "$f" 2>&1) || { bad "spec/valid/$n (schema)" "$s"; continue; }
+	rm -rf "$scratch/v" && cp -R tests/spec/valid "$scratch/v"
+	(cd "$scratch/v" && "$DPC" check --spec "$n" >/dev/null 2>"$scratch/err"); rc=$?
+	if [ $rc -eq 2 ]; then
+		bad "spec/valid/$n (dpc rejects it)" "$(cat "$scratch/err")"
+	else ok "spec/valid/$n"; fi
+done
+for f in tests/spec/invalid/*.yaml; do
+	n=$(basename "$f")
+	s=$("$PY" tests/tools/validate_schema.py --expect-invalid specs/pipeline.schema.json "$f" 2>&1) || { bad "spec/invalid/$n (schema accepts it)" "$s"; continue; }
+	rm -rf "$scratch/v" && cp -R tests/spec/invalid "$scratch/v"
+	(cd "$scratch/v" && "$DPC" check --spec "$n" >/dev/null 2>"$scratch/err"); rc=$?
+	if [ $rc -eq 2 ]; then ok "spec/invalid/$n"; else bad "spec/invalid/$n (dpc accepts it: exit $rc)" "$(head -1 "$f")"; fi
+done
+
+# 4. golden trees: each example's generated tree is committed with it
+# (examples/NAME/data, as a user commits theirs); a build from scratch must
+# reproduce it byte for byte
+for ex in bikeshare; do
+	rm -rf "$scratch/g" && cp -R "examples/$ex" "$scratch/g" && rm -rf "$scratch/g/data" "$scratch/g/.dpc"
+	(cd "$scratch/g" && "$DPC" build >/dev/null 2>"$scratch/err") || { bad "golden/$ex (build)" "$(cat "$scratch/err")"; continue; }
+	if [ -n "${UPDATE_GOLDEN:-}" ]; then rm -rf "examples/$ex/data" && cp -R "$scratch/g/data" "examples/$ex/data"; fi
+	if d=$(diff -r "examples/$ex/data" "$scratch/g/data" 2>&1); then ok "golden/$ex"; else bad "golden/$ex" "$d"; fi
+done
+
+# 5. the command line, end to end; then the real judges
+for t in tests/cli/*.sh; do
+	case_ "cli/$(basename "$t" .sh)" sh "$t" "$DPC"
+done
+[ -f tests/dbt/validate.sh ] && case_ "dbt/schemas" sh tests/dbt/validate.sh "$DPC"
+
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]

@@ -1,0 +1,9 @@
+#!/bin/sh
+# make demo: compile the reference example in place and show what it made.
+set -eu
+cd examples/bikeshare
+../../build/dpc build
+../../build/dpc check
+echo
+echo "dpc: the generated dbt project is in examples/bikeshare/data/dbt; the graph:"
+../../build/dpc graph --format mermaid
