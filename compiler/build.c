@@ -125,6 +125,9 @@ plan_make(struct plan *p, struct compilation *c, struct state *st, bool keep_dis
 		struct step *s;
 		if (e == ENOENT) {
 			s = addstep(p, A_ADD, o->path, o->node, xstrdup("missing"));
+		} else if (e == EXDEV || e == ELOOP) {
+			s = addstep(p, A_DRIFT, o->path, o->node,
+				    xstrdup("a symlink on its path leads out of the project; dpc will not write there"));
 		} else if (e) {
 			s = addstep(p, A_DRIFT, o->path, o->node,
 				    xasprintf("cannot read it: %s", strerror(e)));
@@ -257,10 +260,42 @@ dirof(const char *path, const char **base)
 	return slash ? xstrndup(path, (size_t)(slash - path)) : xstrdup(".");
 }
 
+/* Before anything is written: every folder a step touches must be inside
+ * the project (a layout root that is a symlink out fails here, not halfway
+ * through the renames). Folders that do not exist yet are fine. */
+static int
+checkdirs(struct plan *p, int rootfd, char **err)
+{
+	struct strmap seen = {0};
+	int rc = 0;
+	for (size_t i = 0; i < p->n && rc == 0; i++) {
+		if (p->v[i].act == A_SAME)
+			continue;
+		const char *base;
+		char *dir = dirof(p->v[i].path, &base);
+		if (!strmap_get(&seen, dir)) {
+			int fd = open_beneath(rootfd, dir, O_RDONLY | O_DIRECTORY, 0);
+			if (fd >= 0) {
+				close(fd);
+			} else if (errno != ENOENT) {
+				*err = xasprintf("cannot write %s: %s%s", p->v[i].path, strerror(errno),
+						 errno == EXDEV || errno == ELOOP ? " (a symlink leads out of the project)" : "");
+				rc = -1;
+			}
+			strmap_put(&seen, arena_strdup(&p->arena, dir), (void *)1);
+		}
+		free(dir);
+	}
+	strmap_free(&seen);
+	return rc;
+}
+
 int
 plan_apply(struct plan *p, struct compilation *c, struct state *st, bool force, char **err)
 {
 	int rc = -1;
+	if (checkdirs(p, c->rootfd, err) != 0)
+		return -1;
 	int tmpfd = opendir_beneath(c->rootfd, ".dpc/tmp");
 	if (tmpfd < 0) {
 		*err = xasprintf("cannot create .dpc/tmp: %s", strerror(errno));

@@ -248,7 +248,7 @@ cmd_build(struct opts *o)
 		}
 		if (p.count[A_DRIFT] && !o->force) {
 			if (!doc) {
-				fprintf(stderr, "dpc: generated files were changed by hand; nothing was written:\n");
+				fprintf(stderr, "dpc: generated files are not as dpc left them; nothing was written:\n");
 				for (size_t i = 0; i < p.n; i++)
 					if (p.v[i].act == A_DRIFT)
 						fprintf(stderr, "  %s: %s\n", p.v[i].path, p.v[i].reason);
