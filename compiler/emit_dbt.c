@@ -525,8 +525,13 @@ project(struct dbt *d)
 static char *
 envref(const char *name, const char *dflt)
 {
-	return dflt ? xasprintf("{{ env_var('%s', '%s') }}", name, dflt)
-		    : xasprintf("{{ env_var('%s') }}", name);
+	if (!dflt)
+		return xasprintf("{{ env_var('%s') }}", name);
+	struct buf b = {0};
+	buf_printf(&b, "{{ env_var('%s', ", name);
+	pystr(&b, dflt); /* a Jinja string literal: quotes in a path are escaped */
+	buf_puts(&b, ") }}");
+	return buf_take(&b);
 }
 
 /* profiles.yml: connection settings come from the environment, never literal */
@@ -565,11 +570,20 @@ profiles(struct dbt *d)
 		char *rel = xasprintf("%s%s", up, wh->path);
 		char *path = envref("DPC_WAREHOUSE_PATH", rel);
 		if (strcmp(wh->type, "sqlite") == 0) {
+			/* dbt-sqlite attaches one file per schema and needs one
+			 * called main: that is the warehouse file; another
+			 * schema gets a file of its own beside it */
 			yw_kv(&w, "database", "database");
 			yw_kv(&w, "schema", wh->schema);
 			yw_str(&w, "schemas_and_paths");
 			yw_map(&w);
-			yw_kv(&w, wh->schema, path);
+			yw_kv(&w, "main", path);
+			if (strcmp(wh->schema, "main") != 0) {
+				const char *slash = strrchr(rel, '/');
+				char *sib = xasprintf("%.*s%s.db", slash ? (int)(slash - rel + 1) : 0, rel, wh->schema);
+				yw_kv(&w, wh->schema, sib);
+				free(sib);
+			}
 			yw_endmap(&w);
 			yw_kv(&w, "schema_directory", *up ? up : ".");
 		} else {

@@ -42,6 +42,7 @@ struct frame {
 	struct ynode **items;
 	size_t n, cap;
 	size_t size; /* expanded size so far, this node included */
+	struct strmap keys; /* maps: each key's first node, to find duplicates */
 };
 
 struct anchor {
@@ -101,15 +102,14 @@ attach(struct loader *l, struct ynode *n, size_t size)
 			l->failed = true;
 			return;
 		}
-		for (size_t i = 0; i + 2 < f->n; i += 2) {
-			struct ynode *o = f->items[i];
-			if (o->kind == Y_SCALAR && strcmp(o->str, k->str) == 0) {
-				struct diag *g = diag_add(l->d, SEV_ERROR, k->loc,
-							  "duplicate key '%s'", k->str);
-				diag_note(g, o->loc, "'%s' first defined here", o->str);
-				l->failed = true;
-				break;
-			}
+		/* a map, not a scan of the earlier keys: 100,000 keys must stay cheap */
+		struct ynode *o = strmap_get(&f->keys, k->str);
+		if (o) {
+			struct diag *g = diag_add(l->d, SEV_ERROR, k->loc, "duplicate key '%s'", k->str);
+			diag_note(g, o->loc, "'%s' first defined here", o->str);
+			l->failed = true;
+		} else {
+			strmap_put(&f->keys, k->str, k);
 		}
 	}
 }
@@ -163,7 +163,7 @@ event(struct loader *l, yaml_event_t *ev)
 		if (over(l, 1, n->loc))
 			return false;
 		VEC_PUSH(l->stack, l->depth, l->capstack);
-		l->stack[l->depth++] = (struct frame){n, NULL, 0, 0, 1};
+		l->stack[l->depth++] = (struct frame){.node = n, .size = 1};
 		{
 			/* remember the anchor now, resolve it when the collection ends */
 			const yaml_char_t *anc = ev->type == YAML_MAPPING_START_EVENT
@@ -181,6 +181,7 @@ event(struct loader *l, yaml_event_t *ev)
 		if (f.n)
 			memcpy(n->items, f.items, f.n * sizeof(*n->items));
 		free(f.items);
+		strmap_free(&f.keys);
 		const char *anc = n->str;
 		n->str = NULL;
 		if (anc)
@@ -248,8 +249,10 @@ yaml_load(struct arena *a, struct diags *d, int32_t file, const char *text, size
 			break;
 	}
 	yaml_parser_delete(&p);
-	for (size_t i = 0; i < l.depth; i++)
+	for (size_t i = 0; i < l.depth; i++) {
 		free(l.stack[i].items);
+		strmap_free(&l.stack[i].keys);
+	}
 	free(l.stack);
 	for (size_t i = 0; i < l.nanchors; i++)
 		free(l.anchors[i].name);

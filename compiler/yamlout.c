@@ -187,27 +187,50 @@ yw_kv(struct yw *w, const char *key, const char *val)
 	yw_str(w, val);
 }
 
+/* a plain number as YAML 1.2 and PyYAML's 1.1 both read it */
+static bool
+plainfloat(const char *s)
+{
+	char *end;
+	if (!*s || strchr(s, '_') || strchr(s, ':'))
+		return false;
+	(void)strtod(s, &end);
+	return *end == '\0' && strchr(s, '.') && (s[0] != '0' || s[1] == '.');
+}
+
 void
 yw_node(struct yw *w, const struct ynode *n)
 {
+	long long i;
+	bool b;
 	switch (n->kind) {
 	case Y_SCALAR:
-		if (n->plain)
-			/* keep the spec's own typing: 60 stays a number, 'x' a string */
-			scalar(w, n->str, ambiguous(n->str) ? YAML_PLAIN_SCALAR_STYLE : YAML_ANY_SCALAR_STYLE);
-		else
+		/* keep the spec's own typing (YAML 1.2, as dpc reads it) in a form
+		 * PyYAML (1.1, as dbt reads it) types the same way: 0123 is 123,
+		 * not octal; yes and on stay strings */
+		if (!n->plain)
 			scalar(w, n->str, YAML_SINGLE_QUOTED_SCALAR_STYLE);
+		else if (ynull(n))
+			yw_null(w);
+		else if (ybool(n, &b))
+			yw_bool(w, b);
+		else if (yint(n, &i))
+			yw_int(w, i);
+		else if (plainfloat(n->str))
+			yw_literal(w, n->str);
+		else
+			yw_str(w, n->str);
 		return;
 	case Y_SEQ:
 		yw_seq(w);
-		for (size_t i = 0; i < n->n; i++)
-			yw_node(w, n->items[i]);
+		for (size_t k = 0; k < n->n; k++)
+			yw_node(w, n->items[k]);
 		yw_endseq(w);
 		return;
 	case Y_MAP:
 		yw_map(w);
-		for (size_t i = 0; i < n->n; i++)
-			yw_node(w, n->items[i]);
+		for (size_t k = 0; k < n->n; k++)
+			yw_node(w, n->items[k]);
 		yw_endmap(w);
 		return;
 	}
