@@ -107,7 +107,9 @@ void
 plan_make(struct plan *p, struct compilation *c, struct state *st, bool keep_disk)
 {
 	*p = (struct plan){0};
-	loadregistry(p, c);
+	/* the DB knows what dpc wrote; the committed registry stands in without one */
+	if (!st || st->fresh || !st->noutputs)
+		loadregistry(p, c);
 	struct strmap wanted = {0};
 	for (size_t i = 0; i < c->out.n; i++) {
 		const struct output *o = &c->out.v[i];
@@ -116,7 +118,9 @@ plan_make(struct plan *p, struct compilation *c, struct state *st, bool keep_dis
 		/* the stat says the file is as dpc left it: no need to read it */
 		if (rec && hash_eq(rec->hash, o->hash) && !rec->has_pending &&
 		    fstamp_eq(rec->st, fstamp_of(c->rootfd, o->path))) {
-			addstep(p, A_SAME, o->path, o->node, NULL)->out = o;
+			struct step *s = addstep(p, A_SAME, o->path, o->node, NULL);
+			s->out = o;
+			s->recorded = true;
 			continue;
 		}
 		char *data = NULL;
@@ -389,6 +393,8 @@ plan_apply(struct plan *p, struct compilation *c, struct state *st, bool force, 
 	long written = 0, deleted = 0;
 	for (size_t i = 0; i < p->n; i++) {
 		struct step *s = &p->v[i];
+		if (s->recorded)
+			continue; /* its row is exact already: a no-change build writes no rows */
 		if (s->out && (s->act != A_DRIFT || force)) {
 			struct state_output o = {.path = (char *)s->path, .node = (char *)s->node,
 						 .hash = s->out->hash, .st = fstamp_of(c->rootfd, s->path)};
@@ -409,7 +415,7 @@ plan_apply(struct plan *p, struct compilation *c, struct state *st, bool force, 
 	strmap_free(&planned);
 	size_t nin;
 	struct state_input *in = compile_inputs(c, &nin);
-	state_replace_inputs(st, in, nin);
+	state_sync_inputs(st, in, nin);
 	struct hasher h;
 	hasher_init(&h);
 	for (size_t i = 0; i < nin; i++) {

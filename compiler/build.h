@@ -19,6 +19,7 @@ struct step {
 	char *disk;              /* the file's current bytes when read; owned */
 	size_t disklen;
 	bool ondisk;
+	bool recorded;           /* SAME, and the DB's record (hash, stamp) is still exact */
 };
 
 struct plan {

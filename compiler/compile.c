@@ -4,6 +4,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <stdio.h>
 #include <time.h>
 
 #ifndef DPC_VERSION
@@ -25,12 +26,32 @@ static const struct backend {
 	{"registry", emit_registry},
 };
 
+void
+phase_time(const char *what)
+{
+	/* DPC_TIMING=1: how long each phase took, on stderr, for the benchmark */
+	static const char *on;
+	static struct timespec last;
+	if (!on)
+		on = getenv("DPC_TIMING") ? "1" : "0";
+	if (*on != '1')
+		return;
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (what && last.tv_sec)
+		fprintf(stderr, "dpc: %-10s %7.1f ms\n", what,
+			(double)(now.tv_sec - last.tv_sec) * 1e3 + (double)(now.tv_nsec - last.tv_nsec) / 1e6);
+	last = now;
+}
+
 bool
 compile_run(struct compilation *c, const char *root, int rootfd, const char *specpath)
 {
 	*c = (struct compilation){.root = root, .specpath = specpath, .rootfd = rootfd};
 	c->diags.root = root;
+	phase_time(NULL);
 	c->spec = spec_load(&c->arena, &c->diags, root, specpath);
+	phase_time("spec");
 	if (!c->spec) {
 		diag_sort(&c->diags);
 		return false;
@@ -39,11 +60,15 @@ compile_run(struct compilation *c, const char *root, int rootfd, const char *spe
 	 * rest (missing files, unknown refs), so one run reports everything */
 	c->graph = graph_build(&c->arena, &c->diags, rootfd, c->spec);
 	diag_sort(&c->diags);
+	phase_time("graph");
 	if (c->diags.nerrors)
 		return false;
-	for (size_t i = 0; i < LEN(backends); i++)
+	for (size_t i = 0; i < LEN(backends); i++) {
 		backends[i].emit(c->graph, &c->out);
+		phase_time(backends[i].name);
+	}
 	outset_sort(&c->out);
+	phase_time("emit");
 	return true;
 }
 

@@ -30,6 +30,10 @@ struct state_input *compile_inputs(struct compilation *c, size_t *n);
 
 void compile_free(struct compilation *c);
 
+/* with DPC_TIMING set, print the time since the last call under the name
+ * what (NULL starts the clock); a no-op otherwise */
+void phase_time(const char *what);
+
 /* an identifier of this dpc's build: another dpc's state is not trusted */
 extern const char dpc_build_id[];
 extern const char dpc_version[];

@@ -235,6 +235,7 @@ cmd_build(struct opts *o)
 	if (code == 0) {
 		struct plan p;
 		plan_make(&p, &c, &st, false);
+		phase_time("plan");
 		if (doc) {
 			cJSON_AddBoolToObject(doc, "noop", false);
 			printplan(o, &p, doc, false);
@@ -263,6 +264,7 @@ cmd_build(struct opts *o)
 			free(err);
 			code = 1;
 		} else if (!doc) {
+			phase_time("apply");
 			printplan(o, &p, NULL, false);
 			size_t w = p.count[A_ADD] + p.count[A_UPDATE] + (o->force ? p.count[A_DRIFT] : 0);
 			if (w + p.count[A_DELETE] == 0)

@@ -222,35 +222,55 @@ state_set_meta(struct state *s, const char *key, const char *value)
 }
 
 void
-state_replace_inputs(struct state *s, const struct state_input *v, size_t n)
+state_sync_inputs(struct state *s, const struct state_input *v, size_t n)
 {
-	sqlite3_stmt *st;
+	sqlite3_stmt *ins = NULL, *del = NULL;
 	char hex[33];
-	exec(s, "DELETE FROM inputs", NULL);
-	if (sqlite3_prepare_v2(s->db, "INSERT OR REPLACE INTO inputs VALUES(?, ?, ?, ?, ?)", -1, &st,
-			       NULL) != SQLITE_OK)
-		return;
+	struct strmap old = {0}, keep = {0};
+	for (size_t i = 0; i < s->ninputs; i++)
+		strmap_put(&old, s->inputs[i].path, &s->inputs[i]);
+	if (sqlite3_prepare_v2(s->db, "INSERT OR REPLACE INTO inputs VALUES(?, ?, ?, ?, ?)", -1, &ins,
+			       NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(s->db, "DELETE FROM inputs WHERE path=?", -1, &del, NULL) != SQLITE_OK)
+		goto out;
 	for (size_t i = 0; i < n; i++) {
+		strmap_put(&keep, v[i].path, (void *)1);
+		const struct state_input *o = strmap_get(&old, v[i].path);
+		if (o && hash_eq(o->hash, v[i].hash) && o->st.size == v[i].st.size &&
+		    o->st.mtime_ns == v[i].st.mtime_ns && o->st.ino == v[i].st.ino)
+			continue;
 		hash_hex(v[i].hash, hex);
-		sqlite3_bind_text(st, 1, v[i].path, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 2, v[i].st.size);
-		sqlite3_bind_int64(st, 3, v[i].st.mtime_ns);
-		sqlite3_bind_int64(st, 4, v[i].st.ino);
-		sqlite3_bind_text(st, 5, hex, -1, SQLITE_TRANSIENT);
-		sqlite3_step(st);
-		sqlite3_reset(st);
+		sqlite3_bind_text(ins, 1, v[i].path, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(ins, 2, v[i].st.size);
+		sqlite3_bind_int64(ins, 3, v[i].st.mtime_ns);
+		sqlite3_bind_int64(ins, 4, v[i].st.ino);
+		sqlite3_bind_text(ins, 5, hex, -1, SQLITE_TRANSIENT);
+		sqlite3_step(ins);
+		sqlite3_reset(ins);
 	}
-	sqlite3_finalize(st);
+	for (size_t i = 0; i < s->ninputs; i++) {
+		if (strmap_get(&keep, s->inputs[i].path))
+			continue;
+		sqlite3_bind_text(del, 1, s->inputs[i].path, -1, SQLITE_STATIC);
+		sqlite3_step(del);
+		sqlite3_reset(del);
+	}
+out:
+	sqlite3_finalize(ins);
+	sqlite3_finalize(del);
+	strmap_free(&old);
+	strmap_free(&keep);
 }
 
 void
 state_put_output(struct state *s, const struct state_output *o)
 {
-	sqlite3_stmt *st;
 	char hex[33], pend[33];
-	if (sqlite3_prepare_v2(s->db, "INSERT OR REPLACE INTO outputs VALUES(?, ?, ?, ?, ?, ?, ?)", -1,
-			       &st, NULL) != SQLITE_OK)
+	if (!s->put_output &&
+	    sqlite3_prepare_v2(s->db, "INSERT OR REPLACE INTO outputs VALUES(?, ?, ?, ?, ?, ?, ?)", -1,
+			       &s->put_output, NULL) != SQLITE_OK)
 		return;
+	sqlite3_stmt *st = s->put_output;
 	hash_hex(o->hash, hex);
 	hash_hex(o->pending, pend);
 	sqlite3_bind_text(st, 1, o->path, -1, SQLITE_STATIC);
@@ -264,7 +284,7 @@ state_put_output(struct state *s, const struct state_output *o)
 	sqlite3_bind_int64(st, 6, o->st.mtime_ns);
 	sqlite3_bind_int64(st, 7, o->st.ino);
 	sqlite3_step(st);
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
 }
 
 void
@@ -309,6 +329,7 @@ state_close(struct state *s)
 	free(s->inputs);
 	free(s->outputs);
 	strmap_free(&s->outidx);
+	sqlite3_finalize(s->put_output);
 	if (s->db)
 		sqlite3_close(s->db);
 	*s = (struct state){0};

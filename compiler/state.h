@@ -9,6 +9,7 @@
 #include "util.h"
 
 struct sqlite3;
+struct sqlite3_stmt;
 
 /* what a stat says of a file; a changed stat makes dpc look at the bytes */
 struct fstamp {
@@ -39,6 +40,7 @@ struct state {
 	size_t noutputs;
 	struct strmap outidx;  /* path → index + 1 into outputs */
 	bool fresh;            /* no usable DB was found: everything counts as new */
+	struct sqlite3_stmt *put_output; /* prepared once, used per row */
 };
 
 /* open (create) dir/state.db; a DB of another version or hash algorithm is
@@ -56,7 +58,8 @@ int state_begin(struct state *s);
 int state_commit(struct state *s);
 void state_rollback(struct state *s);
 void state_set_meta(struct state *s, const char *key, const char *value);
-void state_replace_inputs(struct state *s, const struct state_input *v, size_t n);
+/* make the inputs table hold exactly v, writing only the rows that differ */
+void state_sync_inputs(struct state *s, const struct state_input *v, size_t n);
 /* record an output dpc is about to write (pending) or has written */
 void state_put_output(struct state *s, const struct state_output *o);
 void state_del_output(struct state *s, const char *path);
