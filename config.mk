@@ -3,4 +3,4 @@
 PKG_CONFIG = pkg-config
 PKGS = yaml-0.1 libcjson libxxhash sqlite3
 DEP_CFLAGS = `$(PKG_CONFIG) --cflags $(PKGS)`
-DEP_LIBS = `$(PKG_CONFIG) --libs $(PKGS)`
+DEP_LIBS = `$(PKG_CONFIG) --libs $(PKGS)` -pthread

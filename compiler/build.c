@@ -15,6 +15,8 @@
 #include "build.h"
 
 #include <errno.h>
+#include <pthread.h>
+#include <stdint.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,7 +42,7 @@ loadregistry(struct plan *p, struct compilation *c)
 	char *path = xasprintf("%s/registry.json", c->spec->layout_assets);
 	char *text;
 	size_t len;
-	int e = read_beneath(c->rootfd, path, (size_t)256 << 20, &text, &len);
+	int e = read_beneath(c->rootfd, path, (size_t)256 << 20, &text, &len, NULL);
 	free(path);
 	if (e)
 		return;
@@ -125,7 +127,7 @@ plan_make(struct plan *p, struct compilation *c, struct state *st, bool keep_dis
 		}
 		char *data = NULL;
 		size_t len = 0;
-		int e = read_beneath(c->rootfd, o->path, (size_t)1 << 30, &data, &len);
+		int e = read_beneath(c->rootfd, o->path, (size_t)1 << 30, &data, &len, NULL);
 		struct step *s;
 		if (e == ENOENT) {
 			s = addstep(p, A_ADD, o->path, o->node, xstrdup("missing"));
@@ -171,7 +173,7 @@ plan_make(struct plan *p, struct compilation *c, struct state *st, bool keep_dis
 		struct state_output *rec = st ? state_output(st, path) : NULL;
 		char *data = NULL;
 		size_t len = 0;
-		int e = read_beneath(c->rootfd, path, (size_t)1 << 30, &data, &len);
+		int e = read_beneath(c->rootfd, path, (size_t)1 << 30, &data, &len, NULL);
 		if (e == ENOENT)
 			continue; /* already gone: only the record remains, dropped on apply */
 		struct step *s;
@@ -440,6 +442,37 @@ out:
 	return rc;
 }
 
+/* one half of the no-op check's stats; the two halves run on two threads,
+ * since the no-op build is mostly waiting on stat */
+struct statjob {
+	struct state *st;
+	int rootfd;
+	size_t from, to;   /* over inputs then outputs, as one sequence */
+	size_t bad;        /* index of the first difference found, or SIZE_MAX */
+};
+
+static void *
+statrange(void *arg)
+{
+	struct statjob *j = arg;
+	struct state *st = j->st;
+	j->bad = SIZE_MAX;
+	for (size_t i = j->from; i < j->to; i++) {
+		bool same;
+		if (i < st->ninputs) {
+			same = fstamp_eq(st->inputs[i].st, fstamp_of(j->rootfd, st->inputs[i].path));
+		} else {
+			struct state_output *o = &st->outputs[i - st->ninputs];
+			same = !o->has_pending && fstamp_eq(o->st, fstamp_of(j->rootfd, o->path));
+		}
+		if (!same) {
+			j->bad = i;
+			break;
+		}
+	}
+	return NULL;
+}
+
 bool
 state_uptodate(struct state *st, int rootfd, char **why)
 {
@@ -455,19 +488,23 @@ state_uptodate(struct state *st, int rootfd, char **why)
 		*why = xstrdup("the state was written by another version of dpc");
 		return false;
 	}
-	for (size_t i = 0; i < st->ninputs; i++)
-		if (!fstamp_eq(st->inputs[i].st, fstamp_of(rootfd, st->inputs[i].path))) {
-			*why = xasprintf("input %s changed", st->inputs[i].path);
-			return false;
-		}
-	for (size_t i = 0; i < st->noutputs; i++) {
-		struct state_output *o = &st->outputs[i];
-		if (o->has_pending || !fstamp_eq(o->st, fstamp_of(rootfd, o->path))) {
-			*why = xasprintf("output %s changed", o->path);
-			return false;
-		}
-	}
-	return true;
+	size_t n = st->ninputs + st->noutputs;
+	struct statjob jobs[2] = {{st, rootfd, 0, n / 2, SIZE_MAX}, {st, rootfd, n / 2, n, SIZE_MAX}};
+	pthread_t th;
+	bool threaded = n > 256 && pthread_create(&th, NULL, statrange, &jobs[1]) == 0;
+	statrange(&jobs[0]);
+	if (threaded)
+		pthread_join(th, NULL);
+	else
+		statrange(&jobs[1]);
+	size_t bad = jobs[0].bad != SIZE_MAX ? jobs[0].bad : jobs[1].bad;
+	if (bad == SIZE_MAX)
+		return true;
+	if (bad < st->ninputs)
+		*why = xasprintf("input %s changed", st->inputs[bad].path);
+	else
+		*why = xasprintf("output %s changed", st->outputs[bad - st->ninputs].path);
+	return false;
 }
 
 int

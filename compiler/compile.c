@@ -76,12 +76,12 @@ compile_run(struct compilation *c, const char *root, int rootfd, const char *spe
  * the build read it. Such a file is recorded with an impossible size so
  * that the next build looks at its bytes instead of trusting its stat. */
 static struct fstamp
-safestamp(int rootfd, const char *path)
+safestamp(int rootfd, const char *path, const int64_t known[3], int64_t nowns)
 {
-	struct fstamp st = fstamp_of(rootfd, path);
-	struct timespec now;
-	clock_gettime(CLOCK_REALTIME, &now);
-	int64_t nowns = (int64_t)now.tv_sec * 1000000000 + now.tv_nsec;
+	/* the stamp taken when the file was read, when there is one: it
+	 * describes the bytes that were hashed, and saves a stat */
+	struct fstamp st = known && known[2] ? (struct fstamp){known[0], known[1], known[2], true}
+					     : fstamp_of(rootfd, path);
 	if (st.exists && nowns - st.mtime_ns < 2000000000LL)
 		st.size = -1;
 	return st;
@@ -95,6 +95,9 @@ compile_inputs(struct compilation *c, size_t *n)
 	struct state_input *v = xreallocarray(NULL, cap, sizeof(*v));
 	size_t k = 0;
 	struct strmap seen = {0};
+	struct timespec now;
+	clock_gettime(CLOCK_REALTIME, &now);
+	int64_t nowns = (int64_t)now.tv_sec * 1000000000 + now.tv_nsec;
 	for (size_t i = 0; i < c->diags.nfiles; i++) {
 		/* every file with text the compilation read: spec, fragments, SQL, CSV */
 		const struct srcfile *f = &c->diags.files[i];
@@ -103,7 +106,7 @@ compile_inputs(struct compilation *c, size_t *n)
 		if (k == cap)
 			v = xreallocarray(v, cap *= 2, sizeof(*v));
 		strmap_put(&seen, f->path, (void *)1);
-		v[k++] = (struct state_input){xstrdup(f->path), safestamp(c->rootfd, f->path),
+		v[k++] = (struct state_input){xstrdup(f->path), safestamp(c->rootfd, f->path, f->stamp, nowns),
 					       hash_bytes(f->text, f->len)};
 	}
 	for (size_t i = 0; i < s->nglobdirs; i++) {
@@ -113,7 +116,7 @@ compile_inputs(struct compilation *c, size_t *n)
 			v = xreallocarray(v, cap *= 2, sizeof(*v));
 		strmap_put(&seen, s->globdirs[i], (void *)1);
 		/* a folder: its stamp changes when a file is added or removed */
-		v[k++] = (struct state_input){xstrdup(s->globdirs[i]), safestamp(c->rootfd, s->globdirs[i]),
+		v[k++] = (struct state_input){xstrdup(s->globdirs[i]), safestamp(c->rootfd, s->globdirs[i], NULL, nowns),
 					       hash_bytes("", 0)};
 	}
 	strmap_free(&seen);

@@ -24,7 +24,7 @@ diag_file(struct diags *d, const char *path, char *text, size_t len)
 		return (int32_t)(known - 1);
 	}
 	VEC_PUSH(d->files, d->nfiles, d->capfiles);
-	d->files[d->nfiles] = (struct srcfile){xstrdup(path), text, len, NULL, 0};
+	d->files[d->nfiles] = (struct srcfile){.path = xstrdup(path), .text = text, .len = len};
 	strmap_put(&d->index, d->files[d->nfiles].path, (void *)(uintptr_t)(d->nfiles + 1));
 	return (int32_t)d->nfiles++;
 }

@@ -31,6 +31,7 @@ struct srcfile {
 	char *text;     /* owned; NULL until needed */
 	size_t len;
 	uint32_t *lines; /* byte offset of each line start, built on demand */
+	int64_t stamp[3];  /* size, mtime (ns), inode when read; stamp[2] 0 if unknown */
 	size_t nlines;
 };
 

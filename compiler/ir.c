@@ -57,7 +57,8 @@ readinput(struct builder *b, const char *path, struct loc from, const char *what
 {
 	char *text;
 	size_t len;
-	int e = read_beneath(b->rootfd, path, INPUT_MAX_BYTES, &text, &len);
+	int64_t stamp[3];
+	int e = read_beneath(b->rootfd, path, INPUT_MAX_BYTES, &text, &len, stamp);
 	if (e) {
 		if (e == ENOENT)
 			diag_add(b->d, SEV_ERROR, from, "%s file '%s' does not exist", what, path);
@@ -76,7 +77,9 @@ readinput(struct builder *b, const char *path, struct loc from, const char *what
 		free(text);
 		return -1;
 	}
-	return diag_file(b->d, path, text, len);
+	int32_t f = diag_file(b->d, path, text, len);
+	memcpy(b->d->files[f].stamp, stamp, sizeof(stamp));
+	return f;
 }
 
 static const char *

@@ -120,7 +120,7 @@ changednodes(struct compilation *c, size_t *nchanged)
 	size_t len;
 	struct strmap old = {0};
 	cJSON *root = NULL;
-	if (read_beneath(c->rootfd, path, (size_t)256 << 20, &text, &len) == 0) {
+	if (read_beneath(c->rootfd, path, (size_t)256 << 20, &text, &len, NULL) == 0) {
 		root = cJSON_ParseWithLength(text, len);
 		cJSON *n;
 		cJSON_ArrayForEach(n, cJSON_GetObjectItemCaseSensitive(root, "nodes"))
@@ -202,6 +202,7 @@ cmd_build(struct opts *o)
 	}
 	struct state st;
 	char *dir = xasprintf("%s/.dpc", o->dir);
+	phase_time(NULL);
 	if (state_open(&st, dir, &err) != 0 || state_load(&st, &err) != 0) {
 		if (doc)
 			cJSON_AddStringToObject(doc, "error", err);
@@ -216,8 +217,11 @@ cmd_build(struct opts *o)
 	}
 	free(dir);
 	char *why = NULL;
+	phase_time("state");
 	/* the no-op path: every stamp as recorded, nothing read or parsed */
-	if (!o->force && state_uptodate(&st, rootfd, &why)) {
+	bool uptodate = !o->force && state_uptodate(&st, rootfd, &why);
+	phase_time("stat");
+	if (uptodate) {
 		if (doc) {
 			cJSON_AddBoolToObject(doc, "noop", true);
 			cJSON_AddItemToObject(doc, "diagnostics", cJSON_CreateArray());

@@ -383,7 +383,7 @@ hasher_done(struct hasher *h)
 }
 
 static int
-read_fd(int fd, size_t max, char **data, size_t *len)
+read_fd(int fd, size_t max, char **data, size_t *len, int64_t stamp[3])
 {
 	struct stat st;
 	if (fstat(fd, &st) < 0) {
@@ -394,6 +394,11 @@ read_fd(int fd, size_t max, char **data, size_t *len)
 	if (!S_ISREG(st.st_mode)) {
 		close(fd);
 		return S_ISDIR(st.st_mode) ? EISDIR : EINVAL;
+	}
+	if (stamp) {
+		stamp[0] = (int64_t)st.st_size;
+		stamp[1] = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
+		stamp[2] = (int64_t)st.st_ino;
 	}
 	if ((uintmax_t)st.st_size > max) {
 		close(fd);
@@ -437,7 +442,7 @@ read_file(const char *path, size_t max, char **data, size_t *len)
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return errno;
-	return read_fd(fd, max, data, len);
+	return read_fd(fd, max, data, len, NULL);
 }
 
 int
@@ -459,12 +464,12 @@ open_beneath(int rootfd, const char *path, int flags, unsigned mode)
 }
 
 int
-read_beneath(int rootfd, const char *path, size_t max, char **data, size_t *len)
+read_beneath(int rootfd, const char *path, size_t max, char **data, size_t *len, int64_t stamp[3])
 {
 	int fd = open_beneath(rootfd, path, O_RDONLY, 0);
 	if (fd < 0)
 		return errno;
-	return read_fd(fd, max, data, len);
+	return read_fd(fd, max, data, len, stamp);
 }
 
 bool

@@ -125,7 +125,9 @@ int cmp_str(const void *a, const void *b);
  * Returns a file descriptor or -1 with errno set. */
 int open_beneath(int rootfd, const char *path, int flags, unsigned mode);
 
-/* read a file opened beneath rootfd; like read_file */
-int read_beneath(int rootfd, const char *path, size_t max, char **data, size_t *len);
+/* read a file opened beneath rootfd; like read_file. stamp, when not NULL,
+ * receives the file's size, mtime (ns) and inode as read. */
+int read_beneath(int rootfd, const char *path, size_t max, char **data, size_t *len,
+		 int64_t stamp[3]);
 
 #endif
