@@ -99,11 +99,11 @@ emit_registry(const struct graph *g, struct outset *out)
 	}
 	char *text = cJSON_Print(root);
 	cJSON_Delete(root);
+	/* cJSON allocates with malloc (dpc sets no hooks): grow its text in place
+	 * for the final newline instead of copying 15 MB at 10,000 models */
 	size_t len = strlen(text);
-	char *data = xmalloc(len + 2);
-	memcpy(data, text, len);
+	char *data = xreallocarray(text, len + 2, 1);
 	data[len++] = '\n';
 	data[len] = '\0';
-	cJSON_free(text);
 	outset_add(out, xasprintf("%s/registry.json", s->layout_assets), data, len, "project");
 }
