@@ -14,6 +14,7 @@
 #define _GNU_SOURCE /* syncfs */
 #include "build.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdint.h>
@@ -154,6 +155,7 @@ plan_make(struct plan *p, struct compilation *c, struct state *st, bool keep_dis
 							    ? "edited by hand since dpc wrote it"
 							    : "a file dpc did not write is in the way"));
 			s->ondisk = true;
+			s->diskhash = h;
 		}
 		s->out = o;
 		if (keep_disk && data) {
@@ -266,6 +268,24 @@ dirof(const char *path, const char **base)
 	return slash ? xstrndup(path, (size_t)(slash - path)) : xstrdup(".");
 }
 
+/* after deleting path, remove the folders it leaves empty, up to (not
+ * including) its layout root: a deleted layer leaves no empty folder */
+static void
+prune(struct compilation *c, const char *path)
+{
+	const char *roots[] = {c->spec->layout_dbt, c->spec->layout_assets};
+	char *dir = xstrdup(path);
+	for (char *slash; (slash = strrchr(dir, '/'));) {
+		*slash = '\0';
+		bool isroot = false;
+		for (size_t i = 0; i < LEN(roots); i++)
+			isroot |= strcmp(dir, roots[i]) == 0 || strncmp(roots[i], dir, strlen(dir)) == 0;
+		if (isroot || unlinkat(c->rootfd, dir, AT_REMOVEDIR) != 0)
+			break; /* not empty, or not dpc's to remove */
+	}
+	free(dir);
+}
+
 /* Before anything is written: every folder a step touches must be inside
  * the project (a layout root that is a symlink out fails here, not halfway
  * through the renames). Folders that do not exist yet are fine. */
@@ -307,13 +327,16 @@ plan_apply(struct plan *p, struct compilation *c, struct state *st, bool force, 
 		*err = xasprintf("cannot create .dpc/tmp: %s", strerror(errno));
 		return -1;
 	}
-	/* leftovers of a killed build */
-	for (size_t i = 0;; i++) {
-		char name[32];
-		snprintf(name, sizeof(name), "%zu", i);
-		if (unlinkat(tmpfd, name, 0) != 0)
-			break;
-	}
+	/* leftovers of a killed build: every file in .dpc/tmp */
+	int scan = dup(tmpfd);
+	DIR *dp = scan >= 0 ? fdopendir(scan) : NULL;
+	for (struct dirent *de; dp && (de = readdir(dp));)
+		if (de->d_name[0] != '.')
+			unlinkat(tmpfd, de->d_name, 0);
+	if (dp)
+		closedir(dp);
+	else if (scan >= 0)
+		close(scan);
 	size_t nw = 0;
 	/* 1: write every new file to .dpc/tmp/<n> */
 	for (size_t i = 0; i < p->n; i++) {
@@ -343,8 +366,11 @@ plan_apply(struct plan *p, struct compilation *c, struct state *st, bool force, 
 		struct step *s = &p->v[i];
 		struct state_output *rec = state_output(st, s->path);
 		if (s->out && s->act != A_SAME && (s->act != A_DRIFT || force)) {
+			/* hash: what is on disk now (dpc's, or it would be drift);
+			 * pending: what is about to replace it. A build killed
+			 * before the rename leaves the first, after it the second */
 			struct state_output o = {.path = (char *)s->path, .node = (char *)s->node,
-						 .hash = rec ? rec->hash : s->out->hash,
+						 .hash = s->ondisk ? s->diskhash : rec ? rec->hash : s->out->hash,
 						 .pending = s->out->hash, .has_pending = true};
 			state_put_output(st, &o);
 		}
@@ -382,6 +408,8 @@ plan_apply(struct plan *p, struct compilation *c, struct state *st, bool force, 
 			*err = xasprintf("cannot delete %s: %s", s->path, strerror(errno));
 			close(dfd);
 			goto out;
+		} else {
+			prune(c, s->path);
 		}
 		close(dfd);
 	}

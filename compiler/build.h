@@ -20,6 +20,7 @@ struct step {
 	size_t disklen;
 	bool ondisk;
 	bool recorded;           /* SAME, and the DB's record (hash, stamp) is still exact */
+	struct hash diskhash;    /* the hash of what is on disk, when ondisk */
 };
 
 struct plan {

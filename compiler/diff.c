@@ -60,8 +60,9 @@ diff_unified(struct buf *out, const char *la, const char *a, size_t alen, const 
 	long **trace = xcalloc((size_t)dmax + 1, sizeof(long *));
 	long d, found = -1;
 	for (d = 0; d <= dmax && found < 0; d++) {
-		trace[d] = xreallocarray(NULL, (size_t)(2 * max + 3), sizeof(long));
-		memcpy(trace[d], v, (size_t)(2 * max + 3) * sizeof(long));
+		/* round d reads only diagonals -d..d: keep just those */
+		trace[d] = xreallocarray(NULL, (size_t)(2 * d + 1), sizeof(long));
+		memcpy(trace[d], v + off - d, (size_t)(2 * d + 1) * sizeof(long));
 		for (long k = -d; k <= d; k += 2) {
 			long px = (k == -d || (k != d && v[off + k - 1] < v[off + k + 1])) ? v[off + k + 1]
 											   : v[off + k - 1] + 1;
@@ -85,10 +86,10 @@ diff_unified(struct buf *out, const char *la, const char *a, size_t alen, const 
 	enum op *ops = xreallocarray(NULL, n + m + 1, sizeof(*ops));
 	long px = (long)n, py = (long)m;
 	for (d = found; d > 0; d--) {
-		long *pv = trace[d]; /* V as it was when round d began */
+		long *pv = trace[d] + d; /* V as it was when round d began, indexed by k */
 		long k = px - py;
-		long pk = (k == -d || (k != d && pv[off + k - 1] < pv[off + k + 1])) ? k + 1 : k - 1;
-		long sx = pv[off + pk], sy = sx - pk;
+		long pk = (k == -d || (k != d && pv[k - 1] < pv[k + 1])) ? k + 1 : k - 1;
+		long sx = pv[pk], sy = sx - pk;
 		while (px > sx && py > sy + (pk == k + 1))
 			ops[nops++] = KEEP, px--, py--;
 		if (pk == k + 1)

@@ -899,6 +899,10 @@ readpackages(struct reader *r, const struct ynode *n)
 			diag_add(r->d, SEV_ERROR, p->loc, "a package needs exactly one of package: or git:");
 			continue;
 		}
+		/* package: or git: is not a string (str said so): no name to derive, so
+		 * leave it out; every package kept has a name refs can be compared to */
+		if (!p->package && !p->git)
+			continue;
 		if (p->package && !v[P_VERSION])
 			diag_add(r->d, SEV_ERROR, p->loc, "package '%s' needs a version", p->package);
 		if (p->package && v[P_REVISION])
@@ -1081,6 +1085,9 @@ spec_load(struct arena *a, struct diags *d, const char *root, const char *path)
 	s->warehouse.type = "sqlite";
 	if (!v[R_VERSION]) {
 		diag_add(d, SEV_ERROR, doc->loc, "the spec needs version: 1");
+	} else if (v[R_VERSION]->kind == Y_SCALAR && !v[R_VERSION]->plain) {
+		diag_add(d, SEV_ERROR, v[R_VERSION]->loc,
+			 "version must be the number 1, not the string '%s'", v[R_VERSION]->str);
 	} else if (!yint(v[R_VERSION], &s->version) || s->version != 1) {
 		diag_add(d, SEV_ERROR, v[R_VERSION]->loc,
 			 "unsupported spec version '%s'; this dpc reads version 1", v[R_VERSION]->str ? v[R_VERSION]->str : "?");
