@@ -20,7 +20,8 @@
 #define SPEC_MAX_BYTES (16u << 20)
 
 struct reader {
-	struct arena *a;
+	struct arena *a;      /* the spec's: what the compilation keeps */
+	struct arena tmp;     /* the YAML trees: freed when reading is done */
 	struct diags *d;
 	const char *root;
 	struct spec *s;
@@ -77,7 +78,7 @@ str(struct reader *r, const struct ynode *n, const char *what)
 		diag_add(r->d, SEV_ERROR, n->loc, "%s must be a string, not %s", what, ykindname(n));
 		return NULL;
 	}
-	return n->str;
+	return arena_strndup(r->a, n->str, n->slen);
 }
 
 static const char *
@@ -376,7 +377,7 @@ readtest(struct reader *r, const struct ynode *n, bool toplevel, struct spec_tes
 				ok = false;
 				continue;
 			}
-			t->values[t->nvalues++] = vals->items[i]->str;
+			t->values[t->nvalues++] = arena_strndup(r->a, vals->items[i]->str, vals->items[i]->slen);
 		}
 		if (v[TA_QUOTE]) {
 			bool q;
@@ -447,7 +448,7 @@ readcolumns(struct reader *r, const struct ynode *n, size_t *count)
 		if (ynull(val))
 			continue;
 		if (val->kind == Y_SCALAR) {
-			c->type = val->str; /* the shorthand: `name: type` */
+			c->type = arena_strndup(r->a, val->str, val->slen); /* the shorthand: `name: type` */
 			continue;
 		}
 		const struct ynode *f[LEN(columnkeys)];
@@ -926,6 +927,22 @@ readpackages(struct reader *r, const struct ynode *n)
 	}
 }
 
+/* a deep copy of a YAML subtree into the spec's arena (vars outlive the trees) */
+static struct ynode *
+ycopy(struct arena *a, const struct ynode *n)
+{
+	struct ynode *c = arena_alloc(a, sizeof(*c));
+	*c = *n;
+	if (n->str)
+		c->str = arena_strndup(a, n->str, n->slen);
+	if (n->n) {
+		c->items = arena_array(a, n->n, sizeof(*c->items));
+		for (size_t i = 0; i < n->n; i++)
+			c->items[i] = ycopy(a, n->items[i]);
+	}
+	return c;
+}
+
 static void
 readvars(struct reader *r, const struct ynode *n)
 {
@@ -940,7 +957,7 @@ readvars(struct reader *r, const struct ynode *n)
 	for (size_t i = 0; i < n->n; i += 2) {
 		const char *name = ident(r, n->items[i], "var name");
 		if (name)
-			s->vars[s->nvars++] = (struct spec_var){name, n->items[i]->loc, n->items[i + 1]};
+			s->vars[s->nvars++] = (struct spec_var){name, n->items[i]->loc, ycopy(r->a, n->items[i + 1])};
 	}
 }
 
@@ -984,7 +1001,7 @@ loadfile(struct reader *r, const char *path, struct loc from)
 	files[s->nfiles++] = arena_strdup(r->a, path);
 	s->files = files;
 	/* the tree keeps pointers into the arena, not into text */
-	return yaml_load(r->a, r->d, f, r->d->files[f].text, len);
+	return yaml_load(&r->tmp, r->d, f, r->d->files[f].text, len);
 }
 
 static void
@@ -1077,11 +1094,11 @@ spec_load(struct arena *a, struct diags *d, const char *root, const char *path)
 	struct spec *s = arena_alloc(a, sizeof(*s));
 	struct reader r = {.a = a, .d = d, .root = root, .s = s};
 	const struct ynode *doc = loadfile(&r, path, NOLOC);
-	if (!doc)
-		return NULL;
 	const struct ynode *v[LEN(spec_root_keys)];
-	if (!getfields(&r, doc, "the spec", spec_root_keys, LEN(spec_root_keys), v, NULL))
+	if (!doc || !getfields(&r, doc, "the spec", spec_root_keys, LEN(spec_root_keys), v, NULL)) {
+		arena_free(&r.tmp);
 		return NULL;
+	}
 	s->warehouse.type = "sqlite";
 	if (!v[R_VERSION]) {
 		diag_add(d, SEV_ERROR, doc->loc, "the spec needs version: 1");
@@ -1121,5 +1138,6 @@ spec_load(struct arena *a, struct diags *d, const char *root, const char *path)
 	strmap_free(&r.refnames);
 	strmap_free(&r.sourcenames);
 	strmap_free(&r.testnames);
+	arena_free(&r.tmp);
 	return s;
 }
