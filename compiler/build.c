@@ -107,7 +107,7 @@ marked(const char *data, size_t len)
 }
 
 void
-plan_make(struct plan *p, struct compilation *c, struct state *st, bool keep_disk)
+plan_make(struct plan *p, struct compilation *c, struct state *st)
 {
 	*p = (struct plan){0};
 	/* the DB knows what dpc wrote; the committed registry stands in without one */
@@ -158,12 +158,7 @@ plan_make(struct plan *p, struct compilation *c, struct state *st, bool keep_dis
 			s->diskhash = h;
 		}
 		s->out = o;
-		if (keep_disk && data) {
-			s->disk = data;
-			s->disklen = len;
-		} else {
-			free(data);
-		}
+		free(data);
 	}
 	/* files dpc wrote before and wants no more: in the DB or the old registry */
 	struct strmap stale = {0};
@@ -187,12 +182,7 @@ plan_make(struct plan *p, struct compilation *c, struct state *st, bool keep_dis
 			s = addstep(p, A_DRIFT, path, rec ? rec->node : "",
 				    xstrdup("no longer generated, but edited by hand since dpc wrote it"));
 		s->ondisk = true;
-		if (keep_disk && data) {
-			s->disk = data;
-			s->disklen = len;
-		} else {
-			free(data);
-		}
+		free(data);
 	}
 	strmap_free(&stale);
 	strmap_free(&wanted);
@@ -203,7 +193,6 @@ plan_free(struct plan *p)
 {
 	for (size_t i = 0; i < p->n; i++) {
 		free((char *)p->v[i].reason);
-		free(p->v[i].disk);
 	}
 	free(p->v);
 	free(p->knownpaths);

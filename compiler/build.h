@@ -16,8 +16,6 @@ struct step {
 	const char *node;
 	const char *reason;      /* why: the dirty check explaining itself; owned */
 	const struct output *out; /* what is wanted; NULL for deletions */
-	char *disk;              /* the file's current bytes when read; owned */
-	size_t disklen;
 	bool ondisk;
 	bool recorded;           /* SAME, and the DB's record (hash, stamp) is still exact */
 	struct hash diskhash;    /* the hash of what is on disk, when ondisk */
@@ -36,8 +34,8 @@ struct plan {
 
 /* Work out what a build would do. st may be NULL (no state DB: check on a
  * clean clone); the committed registry.json then tells dpc's files apart
- * from hand edits. keep_disk: keep the bytes read, for diffs. */
-void plan_make(struct plan *p, struct compilation *c, struct state *st, bool keep_disk);
+ * from hand edits. */
+void plan_make(struct plan *p, struct compilation *c, struct state *st);
 void plan_free(struct plan *p);
 const char *action_name(enum action a);
 

@@ -68,6 +68,8 @@ compile_run(struct compilation *c, const char *root, int rootfd, const char *spe
 		phase_time(backends[i].name);
 	}
 	outset_sort(&c->out);
+	/* the outputs hold what they need; the sources need not stay in memory */
+	diag_release_texts(&c->diags);
 	phase_time("emit");
 	return true;
 }
@@ -101,13 +103,12 @@ compile_inputs(struct compilation *c, size_t *n)
 	for (size_t i = 0; i < c->diags.nfiles; i++) {
 		/* every file with text the compilation read: spec, fragments, SQL, CSV */
 		const struct srcfile *f = &c->diags.files[i];
-		if (!f->text || strmap_get(&seen, f->path))
+		if (!f->hashed || strmap_get(&seen, f->path))
 			continue;
 		if (k == cap)
 			v = xreallocarray(v, cap *= 2, sizeof(*v));
 		strmap_put(&seen, f->path, (void *)1);
-		v[k++] = (struct state_input){xstrdup(f->path), safestamp(c->rootfd, f->path, f->stamp, nowns),
-					       hash_bytes(f->text, f->len)};
+		v[k++] = (struct state_input){xstrdup(f->path), safestamp(c->rootfd, f->path, f->stamp, nowns), f->hash};
 	}
 	for (size_t i = 0; i < s->nglobdirs; i++) {
 		if (strmap_get(&seen, s->globdirs[i]))

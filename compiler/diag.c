@@ -18,6 +18,8 @@ diag_file(struct diags *d, const char *path, char *text, size_t len)
 		if (!f->text && text) {
 			f->text = text;
 			f->len = len;
+			if (!f->hashed)
+				f->hash = hash_bytes(text, len), f->hashed = true;
 		} else {
 			free(text);
 		}
@@ -25,6 +27,8 @@ diag_file(struct diags *d, const char *path, char *text, size_t len)
 	}
 	VEC_PUSH(d->files, d->nfiles, d->capfiles);
 	d->files[d->nfiles] = (struct srcfile){.path = xstrdup(path), .text = text, .len = len};
+	if (text)
+		d->files[d->nfiles].hash = hash_bytes(text, len), d->files[d->nfiles].hashed = true;
 	strmap_put(&d->index, d->files[d->nfiles].path, (void *)(uintptr_t)(d->nfiles + 1));
 	return (int32_t)d->nfiles++;
 }
@@ -255,6 +259,18 @@ diag_json(struct diags *d)
 		cJSON_AddItemToArray(a, o);
 	}
 	return a;
+}
+
+void
+diag_release_texts(struct diags *d)
+{
+	for (size_t i = 0; i < d->nfiles; i++) {
+		free(d->files[i].text);
+		free(d->files[i].lines);
+		d->files[i].text = NULL;
+		d->files[i].lines = NULL;
+		d->files[i].len = d->files[i].nlines = 0;
+	}
 }
 
 void

@@ -32,6 +32,8 @@ struct srcfile {
 	size_t len;
 	uint32_t *lines; /* byte offset of each line start, built on demand */
 	int64_t stamp[3];  /* size, mtime (ns), inode when read; stamp[2] 0 if unknown */
+	struct hash hash;  /* of the text as first registered */
+	bool hashed;       /* registered with its text: an input of the compilation */
 	size_t nlines;
 };
 
@@ -78,6 +80,9 @@ void diag_print(struct diags *d, FILE *f, bool color, size_t limit);
 
 /* a JSON array of the diagnostics; owned by the caller */
 struct cJSON *diag_json(struct diags *d);
+
+/* drop the texts kept in memory; printing reads them again when needed */
+void diag_release_texts(struct diags *d);
 
 void diag_free(struct diags *d);
 

@@ -32,7 +32,9 @@ struct node {
 	const char *layer;   /* models: folder under models/ */
 	const char *materialized; /* models: effective materialization */
 	const char *file;    /* the SQL or CSV file, when it has one */
-	const char *text;    /* models, singular tests: the SQL; seeds: the CSV */
+	const char *text;    /* models, singular tests: the SQL; seeds: the CSV. Valid
+			      * until the back ends have run (compile_run then
+			      * releases the sources) */
 	size_t textlen;
 	const char **external; /* refs to package models, as "pkg.model" */
 	size_t nexternal;

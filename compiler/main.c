@@ -238,7 +238,7 @@ cmd_build(struct opts *o)
 	code = compile(o, &c, rootfd, doc);
 	if (code == 0) {
 		struct plan p;
-		plan_make(&p, &c, &st, false);
+		plan_make(&p, &c, &st);
 		phase_time("plan");
 		if (doc) {
 			cJSON_AddBoolToObject(doc, "noop", false);
@@ -290,6 +290,22 @@ out:
 	return doc ? finish(doc, code) : code;
 }
 
+/* a unified diff of what is on disk against what dpc wants, into b; the
+ * file is read again here so that check never holds every file at once */
+static void
+stepdiff(struct buf *b, struct compilation *c, const struct step *s, bool labels)
+{
+	char *disk = NULL;
+	size_t len = 0;
+	if (s->ondisk && read_beneath(c->rootfd, s->path, (size_t)1 << 30, &disk, &len, NULL) != 0)
+		disk = NULL, len = 0;
+	char *la = xasprintf("a/%s", s->path), *lb = xasprintf("b/%s", s->path);
+	diff_unified(b, !labels ? s->path : s->act == A_ADD ? "/dev/null" : la, disk ? disk : "", len,
+		     !labels ? s->path : s->act == A_DELETE ? "/dev/null" : lb, s->out ? s->out->data : "",
+		     s->out ? s->out->len : 0);
+	free(la), free(lb), free(disk);
+}
+
 /* check and plan share the comparison; neither writes anything */
 static int
 compare(struct opts *o, bool check)
@@ -316,7 +332,7 @@ compare(struct opts *o, bool check)
 	int code = compile(o, &c, rootfd, doc);
 	if (code == 0) {
 		struct plan p;
-		plan_make(&p, &c, stp, check);
+		plan_make(&p, &c, stp);
 		size_t changes = p.n - p.count[A_SAME];
 		if (check) {
 			code = changes ? 1 : 0;
@@ -328,8 +344,7 @@ compare(struct opts *o, bool check)
 					if (s->act == A_SAME)
 						continue;
 					struct buf b = {0};
-					diff_unified(&b, s->path, s->disk ? s->disk : "", s->disklen, s->path,
-						     s->out ? s->out->data : "", s->out ? s->out->len : 0);
+					stepdiff(&b, &c, s, false);
 					cJSON *dj = cJSON_CreateObject();
 					cJSON_AddStringToObject(dj, "path", s->path);
 					cJSON_AddStringToObject(dj, "diff", b.data ? b.data : "");
@@ -344,13 +359,9 @@ compare(struct opts *o, bool check)
 					if (s->act == A_SAME)
 						continue;
 					struct buf b = {0};
-					char *la = xasprintf("a/%s", s->path), *lb = xasprintf("b/%s", s->path);
-					diff_unified(&b, s->act == A_ADD ? "/dev/null" : la, s->disk ? s->disk : "",
-						     s->disklen, s->act == A_DELETE ? "/dev/null" : lb,
-						     s->out ? s->out->data : "", s->out ? s->out->len : 0);
+					stepdiff(&b, &c, s, true);
 					fputs(b.data ? b.data : "", stdout);
 					buf_free(&b);
-					free(la), free(lb);
 				}
 				printf("dpc: run dpc build to bring them up to date\n");
 			} else {

@@ -130,7 +130,7 @@ test_compile(void)
 	/* the plan against an empty folder: everything is added */
 	if (ok1) {
 		struct plan p;
-		plan_make(&p, &c1, NULL, false);
+		plan_make(&p, &c1, NULL);
 		CHECK(p.count[A_ADD] == c1.out.n && p.count[A_DRIFT] == 0, "all added: %zu of %zu", p.count[A_ADD], c1.out.n);
 		plan_free(&p);
 	}
