@@ -21,9 +21,10 @@ const char dpc_build_id[] = DPC_VERSION "+" DPC_BUILD_ID;
 static const struct backend {
 	const char *name;
 	emit_fn *emit;
+	bool reads_sources; /* needs the SQL and CSV texts (node->text) */
 } backends[] = {
-	{"dbt", emit_dbt},
-	{"registry", emit_registry},
+	{"dbt", emit_dbt, true},
+	{"registry", emit_registry, false},
 };
 
 void
@@ -64,11 +65,14 @@ compile_run(struct compilation *c, const char *root, int rootfd, const char *spe
 	if (c->diags.nerrors)
 		return false;
 	for (size_t i = 0; i < LEN(backends); i++) {
+		/* once the outputs hold what they need of the sources, the sources
+		 * need not stay in memory (diagnostics read them again) */
+		if (!backends[i].reads_sources)
+			diag_release_texts(&c->diags);
 		backends[i].emit(c->graph, &c->out);
 		phase_time(backends[i].name);
 	}
 	outset_sort(&c->out);
-	/* the outputs hold what they need; the sources need not stay in memory */
 	diag_release_texts(&c->diags);
 	phase_time("emit");
 	return true;

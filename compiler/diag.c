@@ -3,6 +3,9 @@
 
 #include <stdarg.h>
 #include <stdlib.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <string.h>
 
 #include <cJSON.h>
@@ -271,6 +274,9 @@ diag_release_texts(struct diags *d)
 		d->files[i].lines = NULL;
 		d->files[i].len = d->files[i].nlines = 0;
 	}
+#ifdef __GLIBC__
+	malloc_trim(0); /* thousands of small texts: hand their pages back */
+#endif
 }
 
 void

@@ -971,8 +971,9 @@ const char *const spec_root_keys[] = {
 const size_t spec_root_nkeys = LEN(spec_root_keys);
 static const char *const fragmentkeys[] = {"sources", "models", "seeds", "tests"};
 
+/* read and parse one spec file; its tree lives in tree (a scratch arena) */
 static const struct ynode *
-loadfile(struct reader *r, const char *path, struct loc from)
+loadfile(struct reader *r, struct arena *tree, const char *path, struct loc from)
 {
 	char *full = xasprintf("%s/%s", r->root, path);
 	char *text = NULL;
@@ -1001,7 +1002,7 @@ loadfile(struct reader *r, const char *path, struct loc from)
 	files[s->nfiles++] = arena_strdup(r->a, path);
 	s->files = files;
 	/* the tree keeps pointers into the arena, not into text */
-	return yaml_load(&r->tmp, r->d, f, r->d->files[f].text, len);
+	return yaml_load(tree, r->d, f, r->d->files[f].text, len);
 }
 
 static void
@@ -1076,12 +1077,15 @@ readinclude(struct reader *r, const struct ynode *n, const char *rootpath)
 			strmap_put(&seen, rel, (void *)rel);
 			if (!spec_path_ok(r->d, r->root, rel, items[i]->loc, true))
 				continue;
-			const struct ynode *doc = loadfile(r, rel, items[i]->loc);
+			/* one fragment's tree at a time: peak memory stays that of
+			 * the largest fragment, not of the whole spec */
+			struct arena tree = {0};
+			const struct ynode *doc = loadfile(r, &tree, rel, items[i]->loc);
 			const struct ynode *v[LEN(fragmentkeys)];
-			if (!doc || !getfields(r, doc, "an included spec fragment (sources, models, seeds, tests)",
-					       fragmentkeys, LEN(fragmentkeys), v, NULL))
-				continue;
-			readbody(r, v, 0);
+			if (doc && getfields(r, doc, "an included spec fragment (sources, models, seeds, tests)",
+					     fragmentkeys, LEN(fragmentkeys), v, NULL))
+				readbody(r, v, 0);
+			arena_free(&tree);
 		}
 		globfree(&g);
 	}
@@ -1093,7 +1097,7 @@ spec_load(struct arena *a, struct diags *d, const char *root, const char *path)
 {
 	struct spec *s = arena_alloc(a, sizeof(*s));
 	struct reader r = {.a = a, .d = d, .root = root, .s = s};
-	const struct ynode *doc = loadfile(&r, path, NOLOC);
+	const struct ynode *doc = loadfile(&r, &r.tmp, path, NOLOC);
 	const struct ynode *v[LEN(spec_root_keys)];
 	if (!doc || !getfields(&r, doc, "the spec", spec_root_keys, LEN(spec_root_keys), v, NULL)) {
 		arena_free(&r.tmp);

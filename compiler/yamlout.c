@@ -10,6 +10,7 @@ void
 outset_add(struct outset *o, char *path, char *data, size_t len, const char *node)
 {
 	VEC_PUSH(o->v, o->n, o->cap);
+	data = xreallocarray(data, len + 1, 1); /* give back what a growing buffer left over */
 	o->v[o->n++] = (struct output){path, data, len, node, hash_bytes(data, len)};
 }
 
