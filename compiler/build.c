@@ -36,6 +36,24 @@ action_name(enum action a)
 	return names[a];
 }
 
+static void
+knownoutput(cJSON *o, void *arg)
+{
+	struct plan *p = arg;
+	const char *op = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, "path"));
+	const char *oh = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, "hash"));
+	struct hash h;
+	if (!op || !oh || !hash_parse(oh, &h))
+		return;
+	struct hash *hp = arena_alloc(&p->arena, sizeof(*hp));
+	*hp = h;
+	const char *key = arena_strdup(&p->arena, op);
+	if (strmap_put(&p->known, key, hp))
+		return;
+	VEC_PUSH(p->knownpaths, p->nknown, p->capknown);
+	p->knownpaths[p->nknown++] = key;
+}
+
 /* the outputs list of the registry.json on disk: path → hash */
 static void
 loadregistry(struct plan *p, struct compilation *c)
@@ -44,32 +62,15 @@ loadregistry(struct plan *p, struct compilation *c)
 	char *text;
 	size_t len;
 	int e = read_beneath(c->rootfd, path, (size_t)256 << 20, &text, &len, NULL);
-	free(path);
-	if (e)
+	if (e) {
+		free(path);
 		return;
-	cJSON *root = cJSON_ParseWithLength(text, len);
-	free(text);
-	/* the registry cannot carry a comment header; its generator field says whose it is */
-	const char *gen = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(root, "generator"));
-	if (gen && strcmp(gen, "dpc") == 0)
-		p->registry = arena_printf(&p->arena, "%s/registry.json", c->spec->layout_assets);
-	cJSON *outs = cJSON_GetObjectItemCaseSensitive(root, "outputs"), *o;
-	cJSON_ArrayForEach(o, outs)
-	{
-		const char *op = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, "path"));
-		const char *oh = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, "hash"));
-		struct hash h;
-		if (!op || !oh || !hash_parse(oh, &h))
-			continue;
-		struct hash *hp = arena_alloc(&p->arena, sizeof(*hp));
-		*hp = h;
-		const char *key = arena_strdup(&p->arena, op);
-		if (strmap_put(&p->known, key, hp))
-			continue;
-		VEC_PUSH(p->knownpaths, p->nknown, p->capknown);
-		p->knownpaths[p->nknown++] = key;
 	}
-	cJSON_Delete(root);
+	/* the registry cannot carry a comment header; its generator field says whose it is */
+	if (registry_each(text, len, "outputs", knownoutput, p))
+		p->registry = arena_strdup(&p->arena, path);
+	free(path);
+	free(text);
 }
 
 static struct step *

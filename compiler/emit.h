@@ -11,6 +11,8 @@
 #include "ir.h"
 #include "util.h"
 
+struct cJSON;
+
 struct output {
 	char *path;       /* owned */
 	char *data;       /* owned */
@@ -60,6 +62,13 @@ void yw_kv(struct yw *w, const char *key, const char *val); /* skipped when val 
 void yw_node(struct yw *w, const struct ynode *n);
 /* end the document; returns the bytes (owned by the caller) and their length */
 char *yw_end(struct yw *w, size_t *len);
+
+/* Call each(obj, arg) for every object of the registry section "nodes" or
+ * "outputs" in text, one line at a time as emit_registry writes them, so
+ * reading a large registry never holds its whole tree. Returns false when
+ * the text is not a registry dpc wrote (its generator is not "dpc"). */
+bool registry_each(const char *text, size_t len, const char *section,
+		   void (*each)(struct cJSON *obj, void *arg), void *arg);
 
 typedef void emit_fn(const struct graph *g, struct outset *out);
 

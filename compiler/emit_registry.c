@@ -123,3 +123,44 @@ emit_registry(const struct graph *g, struct outset *out)
 	size_t len = b.len;
 	outset_add(out, xasprintf("%s/registry.json", s->layout_assets), buf_take(&b), len, "project");
 }
+
+bool
+registry_each(const char *text, size_t len, const char *section,
+	      void (*each)(cJSON *obj, void *arg), void *arg)
+{
+	const char *nl = memchr(text, '\n', len);
+	if (!nl)
+		return false;
+	/* the first line is the head object, less its closing brace, and a comma */
+	int hl = (int)(nl - text);
+	if (hl && text[hl - 1] == ',')
+		hl--;
+	char *headtext = xasprintf("%.*s}", hl, text);
+	cJSON *head = cJSON_Parse(headtext);
+	free(headtext);
+	const char *gen = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(head, "generator"));
+	bool ours = gen && strcmp(gen, "dpc") == 0;
+	cJSON_Delete(head);
+	if (!ours)
+		return false;
+	char *marker = xasprintf("\"%s\":[", section);
+	bool in = false;
+	for (const char *p = nl + 1; p < text + len;) {
+		const char *e = memchr(p, '\n', (size_t)(text + len - p));
+		size_t n = e ? (size_t)(e - p) : (size_t)(text + len - p);
+		if (!in) {
+			in = n >= strlen(marker) && memcmp(p + n - strlen(marker), marker, strlen(marker)) == 0;
+		} else if (n && p[0] == '{') {
+			size_t k = n - (p[n - 1] == ',');
+			cJSON *o = cJSON_ParseWithLength(p, k);
+			if (o)
+				each(o, arg);
+			cJSON_Delete(o);
+		} else {
+			break;
+		}
+		p += n + 1;
+	}
+	free(marker);
+	return true;
+}

@@ -108,6 +108,21 @@ compile(const struct opts *o, struct compilation *c, int rootfd, cJSON *doc)
 	return ok ? 0 : 2;
 }
 
+struct oldnodes {
+	struct strmap hashes; /* id → hash, both in the arena */
+	struct arena a;
+};
+
+static void
+oldnode(cJSON *n, void *arg)
+{
+	struct oldnodes *o = arg;
+	const char *id = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(n, "id"));
+	const char *h = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(n, "hash"));
+	if (id && h)
+		strmap_put(&o->hashes, arena_strdup(&o->a, id), arena_strdup(&o->a, h));
+}
+
 /* the nodes whose hash differs from the registry on disk, and what lies
  * downstream of them: the blast radius of a change */
 static bool *
@@ -118,32 +133,22 @@ changednodes(struct compilation *c, size_t *nchanged)
 	char *path = xasprintf("%s/registry.json", c->spec->layout_assets);
 	char *text = NULL;
 	size_t len;
-	struct strmap old = {0};
-	cJSON *root = NULL;
-	if (read_beneath(c->rootfd, path, (size_t)256 << 20, &text, &len, NULL) == 0) {
-		root = cJSON_ParseWithLength(text, len);
-		cJSON *n;
-		cJSON_ArrayForEach(n, cJSON_GetObjectItemCaseSensitive(root, "nodes"))
-		{
-			const char *id = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(n, "id"));
-			const char *h = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(n, "hash"));
-			if (id && h)
-				strmap_put(&old, id, (void *)h);
-		}
-	}
+	struct oldnodes old = {0};
+	if (read_beneath(c->rootfd, path, (size_t)256 << 20, &text, &len, NULL) == 0)
+		registry_each(text, len, "nodes", oldnode, &old);
 	free(path);
 	free(text);
 	char hex[33];
 	for (size_t i = 0; i < g->n; i++) {
-		const char *h = strmap_get(&old, g->nodes[i].id);
+		const char *h = strmap_get(&old.hashes, g->nodes[i].id);
 		hash_hex(g->nodes[i].hash, hex);
 		mark[i] = !h || strcmp(h, hex) != 0;
 	}
 	*nchanged = 0;
 	for (size_t i = 0; i < g->n; i++)
 		*nchanged += mark[i];
-	strmap_free(&old);
-	cJSON_Delete(root);
+	strmap_free(&old.hashes);
+	arena_free(&old.a);
 	graph_downstream(g, mark);
 	return mark;
 }

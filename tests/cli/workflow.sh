@@ -92,6 +92,7 @@ printf -- '-- plan me\n' >>sql/staging/stg_orders.sql
 expect 0 "$DPC" plan
 grep -q 'update  data/dbt/models/staging/stg_orders.sql' "$t/out" || fail "plan: $(cat "$t/out")"
 grep -q 'model.fct_orders' "$t/out" || fail "plan: downstream fct_orders missing: $(cat "$t/out")"
+grep -q 'model.stg_customers' "$t/out" && fail "plan: stg_customers is not downstream of stg_orders: $(cat "$t/out")"
 cmp -s "$t/data.before/dbt/models/staging/stg_orders.sql" data/dbt/models/staging/stg_orders.sql || fail "plan wrote a file"
 
 # JSON: one document, with the plan and the diagnostics
