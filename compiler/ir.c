@@ -227,11 +227,9 @@ checkconfig(struct builder *b, struct node *n, const struct sql_find *f, struct 
 			diag_note(g, m->loc, "model '%s' is defined here", m->name);
 			continue;
 		}
-		size_t k;
-		for (k = 0; k < LEN(valid); k++)
+		for (size_t k = 0; k < LEN(valid); k++)
 			if (strcmp(valid[k], a->value) == 0)
 				n->materialized = valid[k];
-		(void)k;
 	}
 }
 

@@ -26,7 +26,6 @@ struct opts {
 	const char *format;  /* text, json, mermaid, dot */
 	bool force, explain, color;
 	const char *arg;     /* the command's positional argument */
-	const char *cmd;
 };
 
 static const char usage[] =
@@ -705,6 +704,5 @@ main(int argc, char **argv)
 			cmd->run == cmd_graph ? ", mermaid, dot" : "");
 		return 2;
 	}
-	o.cmd = cmd->name;
 	return cmd->run(&o);
 }
