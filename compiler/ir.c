@@ -113,11 +113,58 @@ addexternal(struct builder *b, size_t from, const char *pkg, const char *model)
 	n->external[n->nexternal++] = arena_printf(b->a, "%s.%s", pkg, model);
 }
 
-/* a location inside the SQL: exact for files, the sql: value for inline SQL */
-static struct loc
-sqlloc(int32_t file, bool inlined, struct loc specloc, uint32_t off, uint32_t len)
+static const char *
+findbytes(const char *hay, size_t n, const char *needle, size_t k)
 {
-	return inlined ? specloc : (struct loc){file, off, len ? len : 1};
+	if (k == 0)
+		return hay;
+	for (size_t i = 0; i + k <= n; i++)
+		if (hay[i] == needle[0] && memcmp(hay + i, needle, k) == 0)
+			return hay + i;
+	return NULL;
+}
+
+/* Where byte off of inline SQL stands in the spec file. The value's lines
+ * are looked for, in order, inside the scalar's span: a plain or quoted
+ * one-liner and a literal block (|) are found verbatim, past quotes and
+ * indentation. A value that is not in the file as written (escapes, a
+ * folded block) is reported at the start of the sql: value. */
+static struct loc
+inlineloc(const struct diags *d, struct loc specloc, const char *value, uint32_t off, uint32_t len)
+{
+	const struct srcfile *f = specloc.file >= 0 ? &d->files[specloc.file] : NULL;
+	if (!f || !f->text || specloc.off > f->len)
+		return specloc;
+	size_t end = specloc.off + (size_t)specloc.len;
+	if (end > f->len)
+		end = f->len;
+	size_t pos = specloc.off;
+	for (const char *line = value;;) {
+		const char *nl = strchr(line, '\n');
+		size_t k = nl ? (size_t)(nl - line) : strlen(line);
+		const char *at = findbytes(f->text + pos, end - pos, line, k);
+		if (!at)
+			return specloc;
+		size_t lo = (size_t)(line - value);
+		if (off >= lo && (off <= lo + k || !nl)) {
+			uint32_t o = (uint32_t)(at - f->text) + (off - (uint32_t)lo);
+			uint32_t l = off - lo + len <= k ? len : (uint32_t)(k - (off - lo));
+			return (struct loc){specloc.file, o, l ? l : 1};
+		}
+		pos = (size_t)(at - f->text) + k;
+		if (!nl)
+			return specloc;
+		line = nl + 1;
+	}
+}
+
+/* a location inside the SQL: exact for files, mapped into the spec for inline SQL */
+static struct loc
+sqlloc(const struct diags *d, int32_t file, const struct spec_sql *sql, uint32_t off, uint32_t len)
+{
+	if (sql->path)
+		return (struct loc){file, off, len ? len : 1};
+	return inlineloc(d, sql->loc, sql->inline_sql, off, len);
 }
 
 static void
@@ -261,11 +308,11 @@ scansql(struct builder *b, size_t idx, const struct spec_sql *sql, const char *w
 	for (size_t i = 0; i < sc.nproblems; i++) {
 		const struct sql_problem *p = &sc.problems[i];
 		diag_add(b->d, p->error ? SEV_ERROR : SEV_WARNING,
-			 sqlloc(file, inlined, sql->loc, p->off, p->len), "%s", p->msg);
+			 sqlloc(b->d, file, sql, p->off, p->len), "%s", p->msg);
 	}
 	for (size_t i = 0; i < sc.nfinds; i++) {
 		const struct sql_find *f = &sc.finds[i];
-		struct loc loc = sqlloc(file, inlined, sql->loc, f->off, f->len);
+		struct loc loc = sqlloc(b->d, file, sql, f->off, f->len);
 		switch (f->kind) {
 		case SQL_REF:
 			resolveref(b, idx, f, loc);

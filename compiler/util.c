@@ -522,7 +522,7 @@ const char *
 did_you_mean(const char *word, const char *const *cands, size_t n)
 {
 	size_t len = strlen(word);
-	size_t cap = len < 4 ? 1 : len < 8 ? 2 : 3;
+	size_t cap = len < 3 ? 0 : len < 4 ? 1 : len < 8 ? 2 : 3; /* no guesses for one or two letters */
 	const char *best = NULL;
 	size_t bestd = cap + 1;
 	for (size_t i = 0; i < n; i++) {

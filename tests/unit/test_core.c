@@ -142,14 +142,14 @@ test_compile(void)
 	/* a cycle and an unknown ref, both reported, with the path */
 	put("pipeline.yaml", "version: 1\nproject: shop\nmodels:\n"
 			     "  a: {sql: \"select * from {{ ref('b') }}\"}\n"
-			     "  b: {sql: \"select * from {{ ref('a') }} join {{ ref('cc') }}\"}\n"
-			     "  c: {sql: \"select 1\"}\n");
+			     "  b: {sql: \"select * from {{ ref('a') }} join {{ ref('ordrs') }}\"}\n"
+			     "  orders: {sql: \"select 1\"}\n");
 	CHECK(!compile_dir(&c1, &fd1), "errors");
 	bool cyc = false, unk = false;
 	for (size_t i = 0; i < c1.diags.n; i++) {
 		cyc |= strstr(c1.diags.v[i].msg, "dependency cycle: a -> b -> a") != NULL;
-		unk |= strstr(c1.diags.v[i].msg, "unknown model or seed 'cc'") && c1.diags.v[i].hint &&
-		       strcmp(c1.diags.v[i].hint, "c") == 0;
+		unk |= strstr(c1.diags.v[i].msg, "unknown model or seed 'ordrs'") && c1.diags.v[i].hint &&
+		       strcmp(c1.diags.v[i].hint, "orders") == 0;
 	}
 	CHECK(cyc && unk, "cycle %d, unknown ref with hint %d", cyc, unk);
 	compile_free(&c1);
