@@ -309,7 +309,8 @@ checkdirs(struct plan *p, int rootfd, char **err)
 int
 plan_apply(struct plan *p, struct compilation *c, struct state *st, bool force, char **err)
 {
-	int rc = -1;
+	int rc = -1, lastfd = -1; /* the folder renamed into last, kept open */
+	char *lastdir = NULL;
 	if (checkdirs(p, c->rootfd, err) != 0)
 		return -1;
 	int tmpfd = opendir_beneath(c->rootfd, ".dpc/tmp");
@@ -336,12 +337,17 @@ plan_apply(struct plan *p, struct compilation *c, struct state *st, bool force, 
 		char name[32];
 		snprintf(name, sizeof(name), "%zu", nw++);
 		int fd = openat(tmpfd, name, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
-		if (fd < 0 || writeall(fd, s->out->data, s->out->len) != 0) {
+		struct stat sb;
+		if (fd < 0 || writeall(fd, s->out->data, s->out->len) != 0 || fstat(fd, &sb) != 0) {
 			*err = xasprintf("cannot write a temporary file for %s: %s", s->path, strerror(errno));
 			if (fd >= 0)
 				close(fd);
 			goto out;
 		}
+		/* the stamp the file will have in place: a rename changes neither */
+		s->written = (struct fstamp){(int64_t)sb.st_size,
+					     (int64_t)sb.st_mtim.tv_sec * 1000000000 + sb.st_mtim.tv_nsec,
+					     (int64_t)sb.st_ino, true};
 		close(fd);
 	}
 	/* one sync for all of them: cheaper than an fsync per file, same guarantee */
@@ -379,7 +385,16 @@ plan_apply(struct plan *p, struct compilation *c, struct state *st, bool force, 
 			continue;
 		const char *base;
 		char *dir = dirof(s->path, &base);
-		int dfd = opendir_beneath(c->rootfd, dir);
+		/* outputs are sorted by path: the folder is usually the last one */
+		int dfd = lastdir && strcmp(lastdir, dir) == 0 ? lastfd : -1;
+		if (dfd < 0) {
+			if (lastfd >= 0)
+				close(lastfd);
+			free(lastdir);
+			lastdir = dir;
+			dir = NULL;
+			dfd = lastfd = opendir_beneath(c->rootfd, lastdir);
+		}
 		free(dir);
 		if (dfd < 0) {
 			*err = xasprintf("cannot create the folder of %s: %s%s", s->path, strerror(errno),
@@ -391,17 +406,19 @@ plan_apply(struct plan *p, struct compilation *c, struct state *st, bool force, 
 			snprintf(name, sizeof(name), "%zu", nw++);
 			if (renameat(tmpfd, name, dfd, base) != 0) {
 				*err = xasprintf("cannot write %s: %s", s->path, strerror(errno));
-				close(dfd);
 				goto out;
 			}
 		} else if (unlinkat(dfd, base, 0) != 0 && errno != ENOENT) {
 			*err = xasprintf("cannot delete %s: %s", s->path, strerror(errno));
-			close(dfd);
 			goto out;
 		} else {
+			/* the folder may go with its last file: do not reuse its fd */
 			prune(c, s->path);
+			close(lastfd);
+			lastfd = -1;
+			free(lastdir);
+			lastdir = NULL;
 		}
-		close(dfd);
 	}
 	if (nw && !getenv("DPC_NO_SYNC"))
 		syncfs(tmpfd);
@@ -417,7 +434,8 @@ plan_apply(struct plan *p, struct compilation *c, struct state *st, bool force, 
 			continue; /* its row is exact already: a no-change build writes no rows */
 		if (s->out && (s->act != A_DRIFT || force)) {
 			struct state_output o = {.path = (char *)s->path, .node = (char *)s->node,
-						 .hash = s->out->hash, .st = fstamp_of(c->rootfd, s->path)};
+						 .hash = s->out->hash,
+						 .st = s->written.exists ? s->written : fstamp_of(c->rootfd, s->path)};
 			state_put_output(st, &o);
 			written += s->act != A_SAME;
 		} else if (!s->out && (s->act == A_DELETE || force)) {
@@ -456,6 +474,9 @@ plan_apply(struct plan *p, struct compilation *c, struct state *st, bool force, 
 	}
 	rc = 0;
 out:
+	if (lastfd >= 0)
+		close(lastfd);
+	free(lastdir);
 	close(tmpfd);
 	return rc;
 }

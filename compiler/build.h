@@ -19,6 +19,7 @@ struct step {
 	bool ondisk;
 	bool recorded;           /* SAME, and the DB's record (hash, stamp) is still exact */
 	struct hash diskhash;    /* the hash of what is on disk, when ondisk */
+	struct fstamp written;   /* the stamp of the file dpc wrote (rename keeps it) */
 };
 
 struct plan {
