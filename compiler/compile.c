@@ -97,33 +97,27 @@ struct state_input *
 compile_inputs(struct compilation *c, size_t *n)
 {
 	const struct spec *s = c->spec;
-	size_t cap = s->nfiles + s->nglobdirs + (c->graph ? c->graph->n : 0) + 1;
-	struct state_input *v = xreallocarray(NULL, cap, sizeof(*v));
+	struct state_input *v = xreallocarray(NULL, c->diags.nfiles + s->nglobdirs + 1, sizeof(*v));
 	size_t k = 0;
-	struct strmap seen = {0};
 	struct timespec now;
 	clock_gettime(CLOCK_REALTIME, &now);
 	int64_t nowns = (int64_t)now.tv_sec * 1000000000 + now.tv_nsec;
+	/* every file the compilation read (spec, fragments, SQL, CSV); diag_file
+	 * registers each path once */
 	for (size_t i = 0; i < c->diags.nfiles; i++) {
-		/* every file with text the compilation read: spec, fragments, SQL, CSV */
 		const struct srcfile *f = &c->diags.files[i];
-		if (!f->hashed || strmap_get(&seen, f->path))
-			continue;
-		if (k == cap)
-			v = xreallocarray(v, cap *= 2, sizeof(*v));
-		strmap_put(&seen, f->path, (void *)1);
-		v[k++] = (struct state_input){xstrdup(f->path), safestamp(c->rootfd, f->path, f->stamp, nowns), f->hash};
+		if (f->hashed)
+			v[k++] = (struct state_input){xstrdup(f->path),
+						       safestamp(c->rootfd, f->path, f->stamp, nowns), f->hash};
 	}
-	for (size_t i = 0; i < s->nglobdirs; i++) {
-		if (strmap_get(&seen, s->globdirs[i]))
-			continue;
-		if (k == cap)
-			v = xreallocarray(v, cap *= 2, sizeof(*v));
-		strmap_put(&seen, s->globdirs[i], (void *)1);
-		/* a folder: its stamp changes when a file is added or removed */
-		v[k++] = (struct state_input){xstrdup(s->globdirs[i]), safestamp(c->rootfd, s->globdirs[i], NULL, nowns),
-					       hash_bytes("", 0)};
-	}
+	/* the folders include globs scan: a stamp that changes when a file is
+	 * added or removed; two patterns may scan one folder */
+	struct strmap seen = {0};
+	for (size_t i = 0; i < s->nglobdirs; i++)
+		if (!strmap_put(&seen, s->globdirs[i], (void *)1))
+			v[k++] = (struct state_input){xstrdup(s->globdirs[i]),
+						       safestamp(c->rootfd, s->globdirs[i], NULL, nowns),
+						       hash_bytes("", 0)};
 	strmap_free(&seen);
 	*n = k;
 	return v;

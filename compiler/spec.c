@@ -964,11 +964,10 @@ readvars(struct reader *r, const struct ynode *n)
 /* files */
 
 enum { R_VERSION, R_PROJECT, R_INCLUDE, R_WAREHOUSE, R_LAYOUT, R_VARS, R_PACKAGES, R_SOURCES, R_MODELS, R_SEEDS, R_TESTS };
-const char *const spec_root_keys[] = {
+static const char *const rootkeys[] = {
 	"version", "project", "include", "warehouse", "layout", "vars", "packages",
 	"sources", "models", "seeds", "tests",
 };
-const size_t spec_root_nkeys = LEN(spec_root_keys);
 static const char *const fragmentkeys[] = {"sources", "models", "seeds", "tests"};
 
 /* read and parse one spec file; its tree lives in tree (a scratch arena) */
@@ -1098,8 +1097,8 @@ spec_load(struct arena *a, struct diags *d, const char *root, const char *path)
 	struct spec *s = arena_alloc(a, sizeof(*s));
 	struct reader r = {.a = a, .d = d, .root = root, .s = s};
 	const struct ynode *doc = loadfile(&r, &r.tmp, path, NOLOC);
-	const struct ynode *v[LEN(spec_root_keys)];
-	if (!doc || !getfields(&r, doc, "the spec", spec_root_keys, LEN(spec_root_keys), v, NULL)) {
+	const struct ynode *v[LEN(rootkeys)];
+	if (!doc || !getfields(&r, doc, "the spec", rootkeys, LEN(rootkeys), v, NULL)) {
 		arena_free(&r.tmp);
 		return NULL;
 	}

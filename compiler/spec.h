@@ -180,8 +180,4 @@ struct spec *spec_load(struct arena *a, struct diags *d, const char *root, const
 bool spec_path_ok(struct diags *d, const char *root, const char *path, struct loc loc,
 		  bool must_exist);
 
-/* the names of the spec's top-level keys, for tests holding schema and compiler together */
-extern const char *const spec_root_keys[];
-extern const size_t spec_root_nkeys;
-
 #endif

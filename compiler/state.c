@@ -204,12 +204,6 @@ state_commit(struct state *s)
 }
 
 void
-state_rollback(struct state *s)
-{
-	exec(s, "ROLLBACK", NULL);
-}
-
-void
 state_set_meta(struct state *s, const char *key, const char *value)
 {
 	sqlite3_stmt *st;

@@ -56,7 +56,6 @@ struct state_output *state_output(struct state *s, const char *path);
 /* transactions around the writes below */
 int state_begin(struct state *s);
 int state_commit(struct state *s);
-void state_rollback(struct state *s);
 void state_set_meta(struct state *s, const char *key, const char *value);
 /* make the inputs table hold exactly v, writing only the rows that differ */
 void state_sync_inputs(struct state *s, const struct state_input *v, size_t n);
