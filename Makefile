@@ -20,7 +20,7 @@ FUZZ_SECONDS = 60
 
 SRC = compiler/util.c compiler/diag.c compiler/yamldoc.c compiler/spec.c compiler/sqlscan.c \
 	compiler/ir.c compiler/yamlout.c compiler/emit_dbt.c compiler/emit_registry.c \
-	compiler/state.c compiler/build.c compiler/diff.c compiler/compile.c
+	compiler/state.c compiler/build.c compiler/diff.c compiler/compile.c compiler/quick.c
 HDR = compiler/*.h
 EMBED = init/pipeline.yaml=stdlib/init/pipeline.yaml \
 	init/README.md=stdlib/init/README.md \

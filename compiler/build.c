@@ -7,10 +7,12 @@
  * "What dpc last wrote" comes from the state DB, or from the outputs list
  * of the registry.json on disk when there is no DB.
  *
- * Writes go to .dpc/tmp, are synced once with syncfs, then renamed into
- * place; the DB records the pending hashes before the renames and the final
- * ones after, so a build killed at any instant leaves every file old or new
- * and the next build recognises both. */
+ * The DB records the pending hashes before any name changes and the final
+ * ones after. A new file is written unnamed (O_TMPFILE) in its folder and
+ * linked in; a changed one is written to .dpc/tmp and renamed over the old.
+ * Each batch of files is synced once with syncfs before it is named, so a
+ * build killed at any instant leaves every file old or new, and the next
+ * build recognises both. */
 #define _GNU_SOURCE /* syncfs */
 #include "build.h"
 
@@ -23,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -73,8 +76,8 @@ loadregistry(struct plan *p, struct compilation *c)
 	free(text);
 }
 
-static struct step *
-addstep(struct plan *p, enum action act, const char *path, const char *node, char *reason)
+struct step *
+plan_add(struct plan *p, enum action act, const char *path, const char *node, char *reason)
 {
 	VEC_PUSH(p->v, p->n, p->cap);
 	struct step *s = &p->v[p->n++];
@@ -110,7 +113,8 @@ marked(const char *data, size_t len)
 void
 plan_make(struct plan *p, struct compilation *c, struct state *st)
 {
-	*p = (struct plan){0};
+	*p = (struct plan){.roots = {c->spec->layout_dbt, c->spec->layout_assets}};
+	p->regout = arena_printf(&p->arena, "%s/registry.json", c->spec->layout_assets);
 	/* the DB knows what dpc wrote; the committed registry stands in without one */
 	if (!st || st->fresh || !st->noutputs)
 		loadregistry(p, c);
@@ -122,7 +126,7 @@ plan_make(struct plan *p, struct compilation *c, struct state *st)
 		/* the stat says the file is as dpc left it: no need to read it */
 		if (rec && hash_eq(rec->hash, o->hash) && !rec->has_pending &&
 		    fstamp_eq(rec->st, fstamp_of(c->rootfd, o->path))) {
-			struct step *s = addstep(p, A_SAME, o->path, o->node, NULL);
+			struct step *s = plan_add(p, A_SAME, o->path, o->node, NULL);
 			s->out = o;
 			s->recorded = true;
 			continue;
@@ -132,26 +136,26 @@ plan_make(struct plan *p, struct compilation *c, struct state *st)
 		int e = read_beneath(c->rootfd, o->path, (size_t)1 << 30, &data, &len, NULL);
 		struct step *s;
 		if (e == ENOENT) {
-			s = addstep(p, A_ADD, o->path, o->node, xstrdup("missing"));
+			s = plan_add(p, A_ADD, o->path, o->node, xstrdup("missing"));
 		} else if (e == EXDEV || e == ELOOP) {
-			s = addstep(p, A_DRIFT, o->path, o->node,
+			s = plan_add(p, A_DRIFT, o->path, o->node,
 				    xstrdup("a symlink on its path leads out of the project; dpc will not write there"));
 		} else if (e) {
-			s = addstep(p, A_DRIFT, o->path, o->node,
+			s = plan_add(p, A_DRIFT, o->path, o->node,
 				    xasprintf("cannot read it: %s", strerror(e)));
 		} else {
 			struct hash h = hash_bytes(data, len);
 			if (hash_eq(h, o->hash))
-				s = addstep(p, A_SAME, o->path, o->node, NULL);
+				s = plan_add(p, A_SAME, o->path, o->node, NULL);
 			else if (ours(p, rec, o->path, h))
-				s = addstep(p, A_UPDATE, o->path, o->node,
+				s = plan_add(p, A_UPDATE, o->path, o->node,
 					    xasprintf("%s changed", o->node));
 			else if (!rec && !strmap_get(&p->known, o->path) &&
 				 (marked(data, len) || (p->registry && strcmp(p->registry, o->path) == 0)))
-				s = addstep(p, A_UPDATE, o->path, o->node,
+				s = plan_add(p, A_UPDATE, o->path, o->node,
 					    xasprintf("%s changed (no record of the last build)", o->node));
 			else
-				s = addstep(p, A_DRIFT, o->path, o->node,
+				s = plan_add(p, A_DRIFT, o->path, o->node,
 					    xstrdup(rec || strmap_get(&p->known, o->path)
 							    ? "edited by hand since dpc wrote it"
 							    : "a file dpc did not write is in the way"));
@@ -176,11 +180,11 @@ plan_make(struct plan *p, struct compilation *c, struct state *st)
 			continue; /* already gone: only the record remains, dropped on apply */
 		struct step *s;
 		if (e)
-			s = addstep(p, A_DRIFT, path, rec ? rec->node : "", xasprintf("cannot read it: %s", strerror(e)));
+			s = plan_add(p, A_DRIFT, path, rec ? rec->node : "", xasprintf("cannot read it: %s", strerror(e)));
 		else if (ours(p, rec, path, hash_bytes(data, len)))
-			s = addstep(p, A_DELETE, path, rec ? rec->node : "", xstrdup("no longer generated"));
+			s = plan_add(p, A_DELETE, path, rec ? rec->node : "", xstrdup("no longer generated"));
 		else
-			s = addstep(p, A_DRIFT, path, rec ? rec->node : "",
+			s = plan_add(p, A_DRIFT, path, rec ? rec->node : "",
 				    xstrdup("no longer generated, but edited by hand since dpc wrote it"));
 		s->ondisk = true;
 		free(data);
@@ -261,16 +265,16 @@ dirof(const char *path, const char **base)
 /* after deleting path, remove the folders it leaves empty, up to (not
  * including) its layout root: a deleted layer leaves no empty folder */
 static void
-prune(struct compilation *c, const char *path)
+prune(const struct plan *p, int rootfd, const char *path)
 {
-	const char *roots[] = {c->spec->layout_dbt, c->spec->layout_assets};
 	char *dir = xstrdup(path);
 	for (char *slash; (slash = strrchr(dir, '/'));) {
 		*slash = '\0';
 		bool isroot = false;
-		for (size_t i = 0; i < LEN(roots); i++)
-			isroot |= strcmp(dir, roots[i]) == 0 || strncmp(roots[i], dir, strlen(dir)) == 0;
-		if (isroot || unlinkat(c->rootfd, dir, AT_REMOVEDIR) != 0)
+		for (size_t i = 0; i < LEN(p->roots); i++)
+			isroot |= !p->roots[i] || strcmp(dir, p->roots[i]) == 0 ||
+				  strncmp(p->roots[i], dir, strlen(dir)) == 0;
+		if (isroot || unlinkat(rootfd, dir, AT_REMOVEDIR) != 0)
 			break; /* not empty, or not dpc's to remove */
 	}
 	free(dir);
@@ -306,14 +310,83 @@ checkdirs(struct plan *p, int rootfd, char **err)
 	return rc;
 }
 
-int
-plan_apply(struct plan *p, struct compilation *c, struct state *st, bool force, char **err)
+/* a write in flight: the new bytes in an unnamed file (O_TMPFILE) in the
+ * output's own folder, linked into place once synced; or, to replace a file,
+ * a named file in .dpc/tmp renamed over it */
+struct pending {
+	struct step *s;
+	int fd;         /* the O_TMPFILE, or -1 when the bytes are in .dpc/tmp */
+	int dfd;        /* the output's folder; owned by the batch's folder list */
+	const char *base;
+	char tmpname[24];
+};
+
+/* files written before one sync: bounded by the open-file limit, since each
+ * unnamed file stays open until it is linked */
+static size_t
+batchsize(void)
 {
-	int rc = -1, lastfd = -1; /* the folder renamed into last, kept open */
-	char *lastdir = NULL;
-	if (checkdirs(p, c->rootfd, err) != 0)
+	struct rlimit rl;
+	size_t n = getenv("DPC_BATCH") ? (size_t)atoi(getenv("DPC_BATCH")) : 4096;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur / 2 < n)
+		n = rl.rlim_cur > 64 ? (size_t)rl.rlim_cur / 2 : 16;
+	return n;
+}
+
+static bool
+writing(const struct step *s, bool force)
+{
+	return s->act == A_ADD || s->act == A_UPDATE || (s->act == A_DRIFT && force && s->out);
+}
+
+/* link an unnamed file into its folder under base */
+static int
+linkinto(int fd, int dfd, const char *base)
+{
+	if (linkat(fd, "", dfd, base, AT_EMPTY_PATH) == 0)
+		return 0;
+	if (errno != EPERM && errno != ENOENT)
 		return -1;
-	int tmpfd = opendir_beneath(c->rootfd, ".dpc/tmp");
+	/* without CAP_DAC_READ_SEARCH: the same through /proc */
+	char proc[40];
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+	return linkat(AT_FDCWD, proc, dfd, base, AT_SYMLINK_FOLLOW);
+}
+
+/* write out and close a batch: one sync for its bytes, then every name */
+static int
+flushbatch(struct pending *batch, size_t *nb, int *dirs, size_t *ndirs, int tmpfd, bool sync, char **err)
+{
+	int rc = 0;
+	if (*nb && sync)
+		syncfs(tmpfd); /* cheaper than an fsync per file, same guarantee */
+	for (size_t i = 0; i < *nb; i++) {
+		struct pending *w = &batch[i];
+		if (rc == 0) {
+			int r = w->fd >= 0 ? linkinto(w->fd, w->dfd, w->base)
+					   : renameat(tmpfd, w->tmpname, w->dfd, w->base);
+			if (r != 0) {
+				*err = xasprintf("cannot write %s: %s", w->s->path, strerror(errno));
+				rc = -1;
+			}
+		}
+		if (w->fd >= 0)
+			close(w->fd);
+	}
+	for (size_t i = 0; i < *ndirs; i++)
+		close(dirs[i]);
+	*nb = *ndirs = 0;
+	return rc;
+}
+
+int
+plan_apply(struct plan *p, int rootfd, struct state *st, const struct state_input *in, size_t nin,
+	   bool force, char **err)
+{
+	int rc = -1;
+	if (checkdirs(p, rootfd, err) != 0)
+		return -1;
+	int tmpfd = opendir_beneath(rootfd, ".dpc/tmp");
 	if (tmpfd < 0) {
 		*err = xasprintf("cannot create .dpc/tmp: %s", strerror(errno));
 		return -1;
@@ -328,106 +401,122 @@ plan_apply(struct plan *p, struct compilation *c, struct state *st, bool force, 
 		closedir(dp);
 	else if (scan >= 0)
 		close(scan);
-	size_t nw = 0;
-	/* 1: write every new file to .dpc/tmp/<n> */
-	for (size_t i = 0; i < p->n; i++) {
-		struct step *s = &p->v[i];
-		if (!(s->act == A_ADD || s->act == A_UPDATE || (s->act == A_DRIFT && force && s->out)))
-			continue;
-		char name[32];
-		snprintf(name, sizeof(name), "%zu", nw++);
-		int fd = openat(tmpfd, name, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
-		struct stat sb;
-		if (fd < 0 || writeall(fd, s->out->data, s->out->len) != 0 || fstat(fd, &sb) != 0) {
-			*err = xasprintf("cannot write a temporary file for %s: %s", s->path, strerror(errno));
-			if (fd >= 0)
-				close(fd);
-			goto out;
-		}
-		/* the stamp the file will have in place: a rename changes neither */
-		s->written = (struct fstamp){(int64_t)sb.st_size,
-					     (int64_t)sb.st_mtim.tv_sec * 1000000000 + sb.st_mtim.tv_nsec,
-					     (int64_t)sb.st_ino, true};
-		close(fd);
-	}
-	/* one sync for all of them: cheaper than an fsync per file, same guarantee */
-	if (nw && !getenv("DPC_NO_SYNC"))
-		syncfs(tmpfd);
-	/* 2: record what is about to be written */
+	bool sync = !getenv("DPC_NO_SYNC");
+	size_t cap = batchsize(), nb = 0, ndirs = 0, ntmp = 0;
+	struct pending *batch = xreallocarray(NULL, cap, sizeof(*batch));
+	int *dirs = xreallocarray(NULL, cap, sizeof(*dirs));
+	char *lastdir = NULL;
+	bool tmpfile_ok = true; /* O_TMPFILE works on this file system */
+
+	/* 1: record what is about to be written. hash: what is on disk now
+	 * (dpc's, or it would be drift); pending: what replaces it. A build
+	 * killed before a file's name changes leaves the first, after the
+	 * second, and the next build recognises both */
 	if (state_begin(st) != 0) {
 		*err = xstrdup("cannot write the state DB (locked?)");
 		goto out;
 	}
 	for (size_t i = 0; i < p->n; i++) {
 		struct step *s = &p->v[i];
+		if (!writing(s, force))
+			continue;
 		struct state_output *rec = state_output(st, s->path);
-		if (s->out && s->act != A_SAME && (s->act != A_DRIFT || force)) {
-			/* hash: what is on disk now (dpc's, or it would be drift);
-			 * pending: what is about to replace it. A build killed
-			 * before the rename leaves the first, after it the second */
-			struct state_output o = {.path = (char *)s->path, .node = (char *)s->node,
-						 .hash = s->ondisk ? s->diskhash : rec ? rec->hash : s->out->hash,
-						 .pending = s->out->hash, .has_pending = true};
-			state_put_output(st, &o);
-		}
+		struct state_output o = {.path = (char *)s->path, .node = (char *)s->node,
+					 .hash = s->ondisk ? s->diskhash : rec ? rec->hash : s->out->hash,
+					 .pending = s->out->hash, .has_pending = true};
+		state_put_output(st, &o);
 	}
 	if (state_commit(st) != 0) {
 		*err = xstrdup("cannot commit to the state DB");
 		goto out;
 	}
-	/* 3: rename into place, delete what is no longer generated */
-	nw = 0;
+
+	/* 2: write, in batches; each is synced, then named. A new file is
+	 * born unnamed in its folder and linked in: one directory operation,
+	 * as cp does, and nothing left behind if the build is killed */
 	for (size_t i = 0; i < p->n; i++) {
 		struct step *s = &p->v[i];
-		bool write = s->act == A_ADD || s->act == A_UPDATE || (s->act == A_DRIFT && force && s->out);
-		bool del = s->act == A_DELETE || (s->act == A_DRIFT && force && !s->out);
-		if (!write && !del)
+		if (!writing(s, force))
+			continue;
+		if (nb == cap && flushbatch(batch, &nb, dirs, &ndirs, tmpfd, sync, err) != 0)
+			goto out;
+		const char *base;
+		char *dir = dirof(s->path, &base);
+		if (!ndirs || !lastdir || strcmp(lastdir, dir) != 0) {
+			int dfd = opendir_beneath(rootfd, dir);
+			if (dfd < 0) {
+				*err = xasprintf("cannot create the folder of %s: %s%s", s->path, strerror(errno),
+						 errno == EXDEV ? " (a symlink leads out of the project)" : "");
+				free(dir);
+				goto out;
+			}
+			dirs[ndirs++] = dfd;
+			free(lastdir);
+			lastdir = dir;
+		} else {
+			free(dir);
+		}
+		struct pending *w = &batch[nb++];
+		*w = (struct pending){.s = s, .fd = -1, .dfd = dirs[ndirs - 1], .base = base};
+		int fd = -1;
+		if (s->act == A_ADD && tmpfile_ok) {
+			fd = openat(w->dfd, ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, 0666);
+			if (fd < 0 && (errno == EOPNOTSUPP || errno == EISDIR || errno == EINVAL))
+				tmpfile_ok = false;
+			w->fd = fd;
+		}
+		if (w->fd < 0) {
+			snprintf(w->tmpname, sizeof(w->tmpname), "%zu", ntmp++);
+			fd = openat(tmpfd, w->tmpname, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+		}
+		struct stat sb;
+		if (fd < 0 || writeall(fd, s->out->data, s->out->len) != 0 || fstat(fd, &sb) != 0) {
+			*err = xasprintf("cannot write a temporary file for %s: %s", s->path, strerror(errno));
+			if (fd >= 0 && w->fd < 0)
+				close(fd);
+			goto out;
+		}
+		/* the stamp the file will have in place: link and rename change neither */
+		s->written = (struct fstamp){(int64_t)sb.st_size,
+					     (int64_t)sb.st_mtim.tv_sec * 1000000000 + sb.st_mtim.tv_nsec,
+					     (int64_t)sb.st_ino, true};
+		if (w->fd < 0)
+			close(fd);
+	}
+	if (flushbatch(batch, &nb, dirs, &ndirs, tmpfd, sync, err) != 0)
+		goto out;
+
+	/* 3: delete what is no longer generated, and the folders it empties */
+	long deleted = 0;
+	for (size_t i = 0; i < p->n; i++) {
+		struct step *s = &p->v[i];
+		if (!(s->act == A_DELETE || (s->act == A_DRIFT && force && !s->out)))
 			continue;
 		const char *base;
 		char *dir = dirof(s->path, &base);
-		/* outputs are sorted by path: the folder is usually the last one */
-		int dfd = lastdir && strcmp(lastdir, dir) == 0 ? lastfd : -1;
-		if (dfd < 0) {
-			if (lastfd >= 0)
-				close(lastfd);
-			free(lastdir);
-			lastdir = dir;
-			dir = NULL;
-			dfd = lastfd = opendir_beneath(c->rootfd, lastdir);
-		}
+		int dfd = open_beneath(rootfd, dir, O_RDONLY | O_DIRECTORY, 0);
 		free(dir);
-		if (dfd < 0) {
-			*err = xasprintf("cannot create the folder of %s: %s%s", s->path, strerror(errno),
-					 errno == EXDEV ? " (a symlink leads out of the project)" : "");
+		int r = dfd < 0 ? (errno == ENOENT ? 0 : -1) : unlinkat(dfd, base, 0);
+		int e = errno;
+		if (dfd >= 0)
+			close(dfd);
+		if (r != 0 && e != ENOENT) {
+			*err = xasprintf("cannot delete %s: %s", s->path, strerror(e));
 			goto out;
 		}
-		if (write) {
-			char name[32];
-			snprintf(name, sizeof(name), "%zu", nw++);
-			if (renameat(tmpfd, name, dfd, base) != 0) {
-				*err = xasprintf("cannot write %s: %s", s->path, strerror(errno));
-				goto out;
-			}
-		} else if (unlinkat(dfd, base, 0) != 0 && errno != ENOENT) {
-			*err = xasprintf("cannot delete %s: %s", s->path, strerror(errno));
-			goto out;
-		} else {
-			/* the folder may go with its last file: do not reuse its fd */
-			prune(c, s->path);
-			close(lastfd);
-			lastfd = -1;
-			free(lastdir);
-			lastdir = NULL;
-		}
+		prune(p, rootfd, s->path);
+		deleted++;
 	}
-	if (nw && !getenv("DPC_NO_SYNC"))
+	if (deleted && sync)
 		syncfs(tmpfd);
+
 	/* 4: the final record: outputs with their stamps, inputs, meta, the log */
 	if (state_begin(st) != 0) {
 		*err = xstrdup("cannot write the state DB");
 		goto out;
 	}
-	long written = 0, deleted = 0;
+	long written = 0;
+	deleted = 0;
 	for (size_t i = 0; i < p->n; i++) {
 		struct step *s = &p->v[i];
 		if (s->recorded)
@@ -435,7 +524,7 @@ plan_apply(struct plan *p, struct compilation *c, struct state *st, bool force, 
 		if (s->out && (s->act != A_DRIFT || force)) {
 			struct state_output o = {.path = (char *)s->path, .node = (char *)s->node,
 						 .hash = s->out->hash,
-						 .st = s->written.exists ? s->written : fstamp_of(c->rootfd, s->path)};
+						 .st = s->written.exists ? s->written : fstamp_of(rootfd, s->path)};
 			state_put_output(st, &o);
 			written += s->act != A_SAME;
 		} else if (!s->out && (s->act == A_DELETE || force)) {
@@ -443,16 +532,15 @@ plan_apply(struct plan *p, struct compilation *c, struct state *st, bool force, 
 			deleted++;
 		}
 	}
-	/* records of files that are gone and no longer wanted */
+	/* records of files that are gone and no longer wanted (a partial plan
+	 * leaves out the files it did not look at) */
 	struct strmap planned = {0};
 	for (size_t i = 0; i < p->n; i++)
 		strmap_put(&planned, p->v[i].path, (void *)1);
-	for (size_t i = 0; i < st->noutputs; i++)
+	for (size_t i = 0; i < st->noutputs && !p->partial; i++)
 		if (!strmap_get(&planned, st->outputs[i].path))
 			state_del_output(st, st->outputs[i].path);
 	strmap_free(&planned);
-	size_t nin;
-	struct state_input *in = compile_inputs(c, &nin);
 	state_sync_inputs(st, in, nin);
 	struct hasher h;
 	hasher_init(&h);
@@ -462,10 +550,9 @@ plan_apply(struct plan *p, struct compilation *c, struct state *st, bool force, 
 	}
 	char hex[33];
 	hash_hex(hasher_done(&h), hex);
-	for (size_t i = 0; i < nin; i++)
-		free(in[i].path);
-	free(in);
 	state_set_meta(st, "dpc", dpc_build_id);
+	if (p->regout)
+		state_set_meta(st, "registry", p->regout);
 	state_set_meta(st, "spec", hex);
 	state_log_build(st, hex, written, deleted);
 	if (state_commit(st) != 0) {
@@ -474,20 +561,26 @@ plan_apply(struct plan *p, struct compilation *c, struct state *st, bool force, 
 	}
 	rc = 0;
 out:
-	if (lastfd >= 0)
-		close(lastfd);
+	for (size_t i = 0; i < nb; i++)
+		if (batch[i].fd >= 0)
+			close(batch[i].fd);
+	for (size_t i = 0; i < ndirs; i++)
+		close(dirs[i]);
+	free(batch);
+	free(dirs);
 	free(lastdir);
 	close(tmpfd);
 	return rc;
 }
 
-/* one half of the no-op check's stats; the two halves run on two threads,
- * since the no-op build is mostly waiting on stat */
+/* one half of the stat pass; the two halves run on two threads, since the
+ * no-op build is mostly waiting on stat */
 struct statjob {
 	struct state *st;
 	int rootfd;
 	size_t from, to;   /* over inputs then outputs, as one sequence */
-	size_t bad;        /* index of the first difference found, or SIZE_MAX */
+	size_t *diff;      /* the indexes that differ, up to STAT_MAX_DIFFS */
+	size_t ndiff;      /* how many differ; may exceed STAT_MAX_DIFFS */
 };
 
 static void *
@@ -495,7 +588,6 @@ statrange(void *arg)
 {
 	struct statjob *j = arg;
 	struct state *st = j->st;
-	j->bad = SIZE_MAX;
 	for (size_t i = j->from; i < j->to; i++) {
 		bool same;
 		if (i < st->ninputs) {
@@ -504,17 +596,16 @@ statrange(void *arg)
 			struct state_output *o = &st->outputs[i - st->ninputs];
 			same = !o->has_pending && fstamp_eq(o->st, fstamp_of(j->rootfd, o->path));
 		}
-		if (!same) {
-			j->bad = i;
-			break;
-		}
+		if (!same && j->ndiff++ < STAT_MAX_DIFFS)
+			j->diff[j->ndiff - 1] = i;
 	}
 	return NULL;
 }
 
 bool
-state_uptodate(struct state *st, int rootfd, char **why)
+state_changes(struct state *st, int rootfd, struct changes *ch, char **why)
 {
+	*ch = (struct changes){0};
 	*why = NULL;
 	if (st->fresh || !st->ninputs) {
 		*why = xstrdup("no state from an earlier build");
@@ -528,7 +619,8 @@ state_uptodate(struct state *st, int rootfd, char **why)
 		return false;
 	}
 	size_t n = st->ninputs + st->noutputs;
-	struct statjob jobs[2] = {{st, rootfd, 0, n / 2, SIZE_MAX}, {st, rootfd, n / 2, n, SIZE_MAX}};
+	size_t d0[STAT_MAX_DIFFS], d1[STAT_MAX_DIFFS];
+	struct statjob jobs[2] = {{st, rootfd, 0, n / 2, d0, 0}, {st, rootfd, n / 2, n, d1, 0}};
 	pthread_t th;
 	bool threaded = n > 256 && pthread_create(&th, NULL, statrange, &jobs[1]) == 0;
 	statrange(&jobs[0]);
@@ -536,13 +628,23 @@ state_uptodate(struct state *st, int rootfd, char **why)
 		pthread_join(th, NULL);
 	else
 		statrange(&jobs[1]);
-	size_t bad = jobs[0].bad != SIZE_MAX ? jobs[0].bad : jobs[1].bad;
-	if (bad == SIZE_MAX)
+	ch->complete = jobs[0].ndiff + jobs[1].ndiff <= STAT_MAX_DIFFS;
+	for (size_t k = 0; k < 2; k++)
+		for (size_t i = 0; i < jobs[k].ndiff && i < STAT_MAX_DIFFS; i++) {
+			size_t x = jobs[k].diff[i];
+			if (x < st->ninputs) {
+				if (ch->ninputs < STAT_MAX_DIFFS)
+					ch->inputs[ch->ninputs++] = x;
+			} else if (ch->noutputs < STAT_MAX_DIFFS) {
+				ch->outputs[ch->noutputs++] = x - st->ninputs;
+			}
+		}
+	if (!ch->ninputs && !ch->noutputs)
 		return true;
-	if (bad < st->ninputs)
-		*why = xasprintf("input %s changed", st->inputs[bad].path);
+	if (ch->ninputs)
+		*why = xasprintf("input %s changed", st->inputs[ch->inputs[0]].path);
 	else
-		*why = xasprintf("output %s changed", st->outputs[bad - st->ninputs].path);
+		*why = xasprintf("output %s changed", st->outputs[ch->outputs[0]].path);
 	return false;
 }
 

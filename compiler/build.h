@@ -30,6 +30,10 @@ struct plan {
 	const char **knownpaths; /* the same paths, in the registry's order */
 	size_t nknown, capknown;
 	const char *registry;    /* the registry's path when the one on disk is dpc's */
+	const char *roots[2];    /* layout.dbt and layout.assets: folders never pruned */
+	const char *regout;      /* where the registry goes (recorded for quick.c) */
+	bool partial;            /* lists only what changed (the quick rebuild): files
+				  * it does not name keep their records */
 	struct arena arena;
 };
 
@@ -38,16 +42,31 @@ struct plan {
  * from hand edits. */
 void plan_make(struct plan *p, struct compilation *c, struct state *st);
 void plan_free(struct plan *p);
+/* add a step; reason is owned by the plan from then on */
+struct step *plan_add(struct plan *p, enum action act, const char *path, const char *node, char *reason);
 const char *action_name(enum action a);
 
 /* Apply a plan (no DRIFT steps left unless force) and record it in the
- * state DB. Returns 0, or -1 with *err set (owned). */
-int plan_apply(struct plan *p, struct compilation *c, struct state *st, bool force, char **err);
+ * state DB, with in[nin] as the inputs it was made from. Returns 0, or -1
+ * with *err set (owned). */
+int plan_apply(struct plan *p, int rootfd, struct state *st, const struct state_input *in, size_t nin,
+	       bool force, char **err);
 
-/* the no-op check: true when every recorded input and output has the stamp
- * the DB holds, so nothing needs to be read or parsed. why receives the first
- * difference found (owned), for --explain. */
-bool state_uptodate(struct state *st, int rootfd, char **why);
+/* the stat pass: what differs from the state DB's records */
+#define STAT_MAX_DIFFS 64
+struct changes {
+	size_t inputs[STAT_MAX_DIFFS];  /* indexes into st->inputs */
+	size_t ninputs;
+	size_t outputs[STAT_MAX_DIFFS]; /* indexes into st->outputs */
+	size_t noutputs;
+	bool complete;                  /* every difference is listed */
+};
+
+/* Stat every recorded input and output. True when every one has the stamp
+ * the DB holds, so that nothing needs to be read or parsed (the no-op
+ * build); otherwise ch lists what differs, and why receives the first
+ * difference (owned), for --explain. */
+bool state_changes(struct state *st, int rootfd, struct changes *ch, char **why);
 
 /* take the project's build lock, waiting briefly; returns an fd or -1 */
 int build_lock(int rootfd, char **err);

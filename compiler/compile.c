@@ -81,9 +81,12 @@ compile_run(struct compilation *c, const char *root, int rootfd, const char *spe
 /* a stamp taken now may be "racily clean": written in the same clock tick as
  * the build read it. Such a file is recorded with an impossible size so
  * that the next build looks at its bytes instead of trusting its stat. */
-static struct fstamp
-safestamp(int rootfd, const char *path, const int64_t known[3], int64_t nowns)
+struct fstamp
+input_stamp(int rootfd, const char *path, const int64_t known[3])
 {
+	struct timespec now;
+	clock_gettime(CLOCK_REALTIME, &now);
+	int64_t nowns = (int64_t)now.tv_sec * 1000000000 + now.tv_nsec;
 	/* the stamp taken when the file was read, when there is one: it
 	 * describes the bytes that were hashed, and saves a stat */
 	struct fstamp st = known && known[2] ? (struct fstamp){known[0], known[1], known[2], true}
@@ -97,27 +100,46 @@ struct state_input *
 compile_inputs(struct compilation *c, size_t *n)
 {
 	const struct spec *s = c->spec;
+	const struct graph *g = c->graph;
 	struct state_input *v = xreallocarray(NULL, c->diags.nfiles + s->nglobdirs + 1, sizeof(*v));
 	size_t k = 0;
-	struct timespec now;
-	clock_gettime(CLOCK_REALTIME, &now);
-	int64_t nowns = (int64_t)now.tv_sec * 1000000000 + now.tv_nsec;
+	/* the SQL files of models, with what they reference; a file two
+	 * models share is left out (the quick rebuild then passes it by) */
+	static const struct node shared;
+	struct strmap sql = {0};
+	for (size_t i = 0; g && i < g->n; i++) {
+		const struct node *nd = &g->nodes[i];
+		if (!nd->file || !(nd->model || nd->singular))
+			continue;
+		const struct node *was = strmap_get(&sql, nd->file);
+		if (was)
+			strmap_put(&sql, nd->file, (void *)&shared);
+		else
+			strmap_put(&sql, nd->file, (void *)(nd->has_facts ? nd : &shared));
+	}
 	/* every file the compilation read (spec, fragments, SQL, CSV); diag_file
 	 * registers each path once */
 	for (size_t i = 0; i < c->diags.nfiles; i++) {
 		const struct srcfile *f = &c->diags.files[i];
-		if (f->hashed)
-			v[k++] = (struct state_input){xstrdup(f->path),
-						       safestamp(c->rootfd, f->path, f->stamp, nowns), f->hash};
+		if (!f->hashed)
+			continue;
+		const struct node *nd = strmap_get(&sql, f->path);
+		v[k++] = (struct state_input){.path = xstrdup(f->path),
+					      .st = input_stamp(c->rootfd, f->path, f->stamp),
+					      .hash = f->hash,
+					      .node = nd && nd != &shared ? nd->id : NULL,
+					      .facts = nd && nd != &shared ? nd->facts : (struct hash){0},
+					      .has_facts = nd && nd != &shared};
 	}
+	strmap_free(&sql);
 	/* the folders include globs scan: a stamp that changes when a file is
 	 * added or removed; two patterns may scan one folder */
 	struct strmap seen = {0};
 	for (size_t i = 0; i < s->nglobdirs; i++)
 		if (!strmap_put(&seen, s->globdirs[i], (void *)1))
-			v[k++] = (struct state_input){xstrdup(s->globdirs[i]),
-						       safestamp(c->rootfd, s->globdirs[i], NULL, nowns),
-						       hash_bytes("", 0)};
+			v[k++] = (struct state_input){.path = xstrdup(s->globdirs[i]),
+						      .st = input_stamp(c->rootfd, s->globdirs[i], NULL),
+						      .hash = hash_bytes("", 0)};
 	strmap_free(&seen);
 	*n = k;
 	return v;

@@ -25,7 +25,12 @@ struct compilation {
  * caller opens rootfd (a directory) and owns it. */
 bool compile_run(struct compilation *c, const char *root, int rootfd, const char *specpath);
 
-/* the files the compilation read, with stamps and hashes: owned arrays */
+/* the stamp to record for an input: known (from read_beneath) or a stat,
+ * made "racily clean" (size -1) when the file changed in the last 2 s */
+struct fstamp input_stamp(int rootfd, const char *path, const int64_t known[3]);
+
+/* the files the compilation read, with stamps and hashes: an owned array
+ * of owned paths (node is borrowed from the graph) */
 struct state_input *compile_inputs(struct compilation *c, size_t *n);
 
 void compile_free(struct compilation *c);

@@ -72,6 +72,12 @@ bool registry_each(const char *text, size_t len, const char *section,
 
 typedef void emit_fn(const struct graph *g, struct outset *out);
 
+/* the dbt file of one model or singular test: header, config(), the SQL;
+ * owned by the caller. The quick rebuild makes one model's with it */
+char *dbt_sqlfile(const struct graph *g, const struct node *n, size_t *len);
+/* where a model's file goes: <layout.dbt>/models/<layer>/<name>.sql; owned */
+char *dbt_model_path(const struct spec *s, const struct node *n);
+
 void emit_dbt(const struct graph *g, struct outset *out);
 void emit_registry(const struct graph *g, struct outset *out);
 

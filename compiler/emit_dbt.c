@@ -146,12 +146,11 @@ modelconfig(struct buf *b, const struct node *n)
 	buf_puts(b, ") }}\n\n");
 }
 
-/* a model or singular test: header, config, then the SQL as written */
-static void
-sqlfile(struct dbt *d, const struct node *n, char *rel)
+char *
+dbt_sqlfile(const struct graph *g, const struct node *n, size_t *len)
 {
 	struct buf b = {0};
-	char *h = nodeheader(d->g, n);
+	char *h = nodeheader(g, n);
 	buf_printf(&b, "-- %s\n", h);
 	free(h);
 	if (n->model) {
@@ -165,9 +164,22 @@ sqlfile(struct dbt *d, const struct node *n, char *rel)
 		buf_put(&b, n->text, n->textlen);
 	if (!b.len || b.data[b.len - 1] != '\n')
 		buf_putc(&b, '\n');
-	size_t len = b.len;
-	outset_add(d->out, xasprintf("%s/%s", d->root, rel), buf_take(&b), len, n->id);
-	free(rel);
+	*len = b.len;
+	return buf_take(&b);
+}
+
+char *
+dbt_model_path(const struct spec *s, const struct node *n)
+{
+	return xasprintf("%s/models/%s/%s.sql", s->layout_dbt, n->layer, n->name);
+}
+
+static void
+sqlfile(struct dbt *d, const struct node *n, char *path)
+{
+	size_t len;
+	char *data = dbt_sqlfile(d->g, n, &len);
+	outset_add(d->out, path, data, len, n->id);
 }
 
 /* what relationships point at, in dbt's words */
@@ -390,7 +402,7 @@ models(struct dbt *d)
 	size_t n;
 	const struct node **v = sorted(d->g, N_MODEL, &n);
 	for (size_t i = 0; i < n; i++)
-		sqlfile(d, v[i], xasprintf("models/%s/%s.sql", v[i]->layer, v[i]->name));
+		sqlfile(d, v[i], dbt_model_path(d->s, v[i]));
 	size_t nl;
 	const char **layers = layersof(v, n, &nl);
 	for (size_t l = 0; l < nl; l++) {
@@ -478,7 +490,7 @@ singulars(struct dbt *d)
 	const struct node **v = sorted(d->g, N_TEST, &n);
 	for (size_t i = 0; i < n; i++)
 		if (v[i]->singular)
-			sqlfile(d, v[i], xasprintf("tests/%s.sql", v[i]->name));
+			sqlfile(d, v[i], xasprintf("%s/tests/%s.sql", d->root, v[i]->name));
 	free(v);
 }
 

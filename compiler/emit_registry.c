@@ -80,8 +80,10 @@ emit_registry(const struct graph *g, struct outset *out)
 			cJSON_AddStringToObject(o, "layer", n->layer);
 		if (n->materialized)
 			cJSON_AddStringToObject(o, "materialized", n->materialized);
-		if (n->test)
+		if (n->test) {
 			cJSON_AddStringToObject(o, "column", n->column);
+			cJSON_AddStringToObject(o, "tests", g->nodes[n->tested].id);
+		}
 		cJSON *at = cJSON_AddObjectToObject(o, "defined_at");
 		unsigned line, col;
 		cJSON_AddStringToObject(at, "file", node_specfile(g, n));

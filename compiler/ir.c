@@ -32,9 +32,8 @@ addnode(struct builder *b, enum node_kind kind, const char *id, const char *name
 	return g->n++;
 }
 
-/* UTF-8 validity, so a binary file given as SQL is refused rather than emitted */
-static bool
-istext(const char *s, size_t n)
+bool
+ir_istext(const char *s, size_t n)
 {
 	for (size_t i = 0; i < n;) {
 		unsigned char c = (unsigned char)s[i];
@@ -72,7 +71,7 @@ readinput(struct builder *b, const char *path, struct loc from, const char *what
 			diag_add(b->d, SEV_ERROR, from, "cannot read %s file '%s': %s", what, path, strerror(e));
 		return -1;
 	}
-	if (!istext(text, len)) {
+	if (!ir_istext(text, len)) {
 		diag_add(b->d, SEV_ERROR, from, "%s file '%s' is not UTF-8 text (a binary file?)", what, path);
 		free(text);
 		return -1;
@@ -261,7 +260,6 @@ checkvar(struct builder *b, const struct sql_find *f, struct loc loc)
 static void
 checkconfig(struct builder *b, struct node *n, const struct sql_find *f, struct loc loc)
 {
-	static const char *const valid[] = {"view", "table", "incremental", "ephemeral"};
 	for (size_t i = 0; i < f->nargs; i++) {
 		const struct sql_arg *a = &f->args[i];
 		if (!a->name || strcmp(a->name, "materialized") != 0 || !a->is_string || !n->model)
@@ -274,10 +272,43 @@ checkconfig(struct builder *b, struct node *n, const struct sql_find *f, struct 
 			diag_note(g, m->loc, "model '%s' is defined here", m->name);
 			continue;
 		}
+		n->materialized = ir_materialized(n->materialized, f);
+	}
+}
+
+const char *
+ir_materialized(const char *current, const struct sql_find *config)
+{
+	static const char *const valid[] = {"view", "table", "incremental", "ephemeral"};
+	for (size_t i = 0; i < config->nargs; i++) {
+		const struct sql_arg *a = &config->args[i];
+		if (!a->name || strcmp(a->name, "materialized") != 0 || !a->is_string)
+			continue;
 		for (size_t k = 0; k < LEN(valid); k++)
 			if (strcmp(valid[k], a->value) == 0)
-				n->materialized = valid[k];
+				current = valid[k];
 	}
+	return current;
+}
+
+struct hash
+ir_facts(const struct sql_scan *sc)
+{
+	struct hasher h;
+	hasher_init(&h);
+	for (size_t i = 0; i < sc->nfinds; i++) {
+		const struct sql_find *f = &sc->finds[i];
+		hasher_add(&h, &f->kind, sizeof(f->kind));
+		hasher_add(&h, &f->nargs, sizeof(f->nargs));
+		for (size_t j = 0; j < f->nargs; j++) {
+			const struct sql_arg *a = &f->args[j];
+			hasher_str(&h, a->name ? a->name : "");
+			hasher_str(&h, a->value ? a->value : "");
+			hasher_add(&h, &a->is_string, sizeof(a->is_string));
+			hasher_add(&h, &(bool){a->name != NULL}, sizeof(bool));
+		}
+	}
+	return hasher_done(&h);
 }
 
 /* read and scan the SQL of a model or singular test; resolve what it reads */
@@ -305,6 +336,12 @@ scansql(struct builder *b, size_t idx, const struct spec_sql *sql, const char *w
 	}
 	struct sql_scan sc = {0};
 	sqlscan(n->text, n->textlen, &sc);
+	/* what the SQL says besides its text; a file with problems has none
+	 * recorded, so that the quick rebuild never skips its diagnostics */
+	if (!inlined && !sc.nproblems) {
+		n->facts = ir_facts(&sc);
+		n->has_facts = true;
+	}
 	for (size_t i = 0; i < sc.nproblems; i++) {
 		const struct sql_problem *p = &sc.problems[i];
 		diag_add(b->d, p->error ? SEV_ERROR : SEV_WARNING,
@@ -516,6 +553,18 @@ contenthash(struct hash spec, const char *text, size_t len, const char *extra)
 	return hasher_done(&h);
 }
 
+struct hash
+ir_model_hash(struct hash spec, const char *text, size_t len, const char *materialized)
+{
+	return contenthash(spec, text, len, materialized);
+}
+
+struct hash
+ir_test_hash(struct hash owner, const char *id)
+{
+	return contenthash(owner, id, strlen(id), NULL);
+}
+
 struct graph *
 graph_build(struct arena *a, struct diags *d, int rootfd, struct spec *s)
 {
@@ -576,7 +625,7 @@ graph_build(struct arena *a, struct diags *d, int rootfd, struct spec *s)
 		if (n->model) {
 			scansql(&b, i, &n->model->sql, "SQL");
 			n = &g->nodes[i];
-			n->hash = contenthash(n->model->hash, n->text, n->textlen, n->materialized);
+			n->hash = ir_model_hash(n->model->hash, n->text, n->textlen, n->materialized);
 		} else if (n->singular) {
 			scansql(&b, i, &n->singular->sql, "SQL");
 			n = &g->nodes[i];
@@ -618,8 +667,7 @@ graph_build(struct arena *a, struct diags *d, int rootfd, struct spec *s)
 		addtests(&b, i, NULL, tests, ntests, &testids);
 	}
 	for (size_t i = nbase; i < g->n; i++)
-		g->nodes[i].hash = contenthash(g->nodes[g->nodes[i].tested].hash, g->nodes[i].id,
-					       strlen(g->nodes[i].id), NULL);
+		g->nodes[i].hash = ir_test_hash(g->nodes[g->nodes[i].tested].hash, g->nodes[i].id);
 	strmap_free(&testids);
 
 	finishedges(g);

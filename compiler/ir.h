@@ -36,6 +36,8 @@ struct node {
 			      * until the back ends have run (compile_run then
 			      * releases the sources) */
 	size_t textlen;
+	struct hash facts;   /* models with a SQL file: what the SQL references (ir_facts) */
+	bool has_facts;
 	const char **external; /* refs to package models, as "pkg.model" */
 	size_t nexternal;
 	/* what the node came from; one of these is set */
@@ -79,5 +81,20 @@ const char *node_specfile(const struct graph *g, const struct node *n);
 const char *node_kindname(enum node_kind k);
 
 void graph_free(struct graph *g);
+
+/* The pieces of graph_build the quick rebuild (quick.c) repeats for one
+ * model, so that both paths compute the same bytes. */
+struct sql_scan;
+struct sql_find;
+/* is s UTF-8 text with no NUL, as SQL and CSV inputs must be? */
+bool ir_istext(const char *s, size_t n);
+/* a digest of everything a scan found except where: the refs, sources,
+ * vars and config() of a SQL file. Equal facts, same edges and settings */
+struct hash ir_facts(const struct sql_scan *sc);
+/* the materialization after a config() call in the SQL */
+const char *ir_materialized(const char *current, const struct sql_find *config);
+/* content hashes of a model and of a generic test on owner */
+struct hash ir_model_hash(struct hash spec, const char *text, size_t len, const char *materialized);
+struct hash ir_test_hash(struct hash owner, const char *id);
 
 #endif

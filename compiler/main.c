@@ -18,6 +18,7 @@
 #include "build.h"
 #include "compile.h"
 #include "diff.h"
+#include "quick.h"
 #include "embedded.h"
 
 struct opts {
@@ -185,6 +186,44 @@ summary(struct plan *p, cJSON *doc)
 		cJSON_AddNumberToObject(s, action_name((enum action)a), (double)p->count[a]);
 }
 
+/* stop at drift (unless --force), else write the plan and say what was done */
+static int
+applyplan(struct opts *o, struct plan *p, int rootfd, struct state *st, const struct state_input *in,
+	  size_t nin, cJSON *doc)
+{
+	int code = 0;
+	char *err = NULL;
+	if (p->count[A_DRIFT] && !o->force) {
+		if (!doc) {
+			fprintf(stderr, "dpc: generated files are not as dpc left them; nothing was written:\n");
+			for (size_t i = 0; i < p->n; i++)
+				if (p->v[i].act == A_DRIFT)
+					fprintf(stderr, "  %s: %s\n", p->v[i].path, p->v[i].reason);
+			fprintf(stderr, "dpc: move the change into the spec, or run dpc build --force to overwrite\n");
+		}
+		code = 1;
+	} else if (plan_apply(p, rootfd, st, in, nin, o->force, &err) != 0) {
+		if (doc)
+			cJSON_AddStringToObject(doc, "error", err);
+		else
+			fprintf(stderr, "dpc: %s\n", err);
+		free(err);
+		code = 1;
+	} else if (!doc) {
+		phase_time("apply");
+		printplan(o, p, NULL, false);
+		size_t w = p->count[A_ADD] + p->count[A_UPDATE] + (o->force ? p->count[A_DRIFT] : 0);
+		if (w + p->count[A_DELETE] == 0)
+			printf("dpc: nothing to write (%zu generated files up to date)\n", p->count[A_SAME]);
+		else
+			printf("dpc: wrote %zu file%s, deleted %zu, %zu unchanged\n", w, w == 1 ? "" : "s",
+			       p->count[A_DELETE], p->count[A_SAME]);
+	}
+	if (doc)
+		summary(p, doc);
+	return code;
+}
+
 static int
 cmd_build(struct opts *o)
 {
@@ -223,7 +262,8 @@ cmd_build(struct opts *o)
 	char *why = NULL;
 	phase_time("state");
 	/* the no-op path: every stamp as recorded, nothing read or parsed */
-	bool uptodate = !o->force && state_uptodate(&st, rootfd, &why);
+	struct changes ch = {0};
+	bool uptodate = !o->force && state_changes(&st, rootfd, &ch, &why);
 	phase_time("stat");
 	if (uptodate) {
 		if (doc) {
@@ -238,6 +278,25 @@ cmd_build(struct opts *o)
 	}
 	if (o->explain && !doc)
 		printf("dpc: rebuilding: %s\n", why);
+	/* the quick path: an edit to model SQL that changes no edge. JSON
+	 * output lists what lies downstream, which needs the whole graph */
+	if (!doc && !o->force && !st.fresh) {
+		struct quick q;
+		struct plan p;
+		bool quick = quick_plan(&q, &st, &ch, rootfd, o->dir, o->spec, &p);
+		phase_time("quick");
+		if (quick) {
+			if (o->explain)
+				printf("dpc: quick rebuild: only model SQL changed, and each file references what it did\n");
+			code = applyplan(o, &p, rootfd, &st, q.inputs, q.ninputs, NULL);
+			plan_free(&p);
+			quick_free(&q);
+			goto out;
+		}
+		if (o->explain)
+			printf("dpc: compiling the whole spec: %s\n", q.why);
+		quick_free(&q);
+	}
 	struct compilation c;
 	code = compile(o, &c, rootfd, doc);
 	if (code == 0) {
@@ -255,34 +314,12 @@ cmd_build(struct opts *o)
 					cJSON_AddItemToArray(down, cJSON_CreateString(c.graph->nodes[i].id));
 			free(mark);
 		}
-		if (p.count[A_DRIFT] && !o->force) {
-			if (!doc) {
-				fprintf(stderr, "dpc: generated files are not as dpc left them; nothing was written:\n");
-				for (size_t i = 0; i < p.n; i++)
-					if (p.v[i].act == A_DRIFT)
-						fprintf(stderr, "  %s: %s\n", p.v[i].path, p.v[i].reason);
-				fprintf(stderr, "dpc: move the change into the spec, or run dpc build --force to overwrite\n");
-			}
-			code = 1;
-		} else if (plan_apply(&p, &c, &st, o->force, &err) != 0) {
-			if (doc)
-				cJSON_AddStringToObject(doc, "error", err);
-			else
-				fprintf(stderr, "dpc: %s\n", err);
-			free(err);
-			code = 1;
-		} else if (!doc) {
-			phase_time("apply");
-			printplan(o, &p, NULL, false);
-			size_t w = p.count[A_ADD] + p.count[A_UPDATE] + (o->force ? p.count[A_DRIFT] : 0);
-			if (w + p.count[A_DELETE] == 0)
-				printf("dpc: nothing to write (%zu generated files up to date)\n", p.count[A_SAME]);
-			else
-				printf("dpc: wrote %zu file%s, deleted %zu, %zu unchanged\n", w, w == 1 ? "" : "s",
-				       p.count[A_DELETE], p.count[A_SAME]);
-		}
-		if (doc)
-			summary(&p, doc);
+		size_t nin;
+		struct state_input *in = compile_inputs(&c, &nin);
+		code = applyplan(o, &p, rootfd, &st, in, nin, doc);
+		for (size_t i = 0; i < nin; i++)
+			free(in[i].path);
+		free(in);
 		plan_free(&p);
 	}
 	compile_free(&c);

@@ -28,6 +28,7 @@ struct reader {
 	/* names already defined, for duplicate detection across files */
 	struct strmap refnames, sourcenames, testnames;
 	bool fragment; /* reading an included file */
+	const struct strmap *only; /* when set: the fragments to read; others are skipped */
 	/* growable arrays while reading; copied to the spec at the end */
 	size_t capsources, capmodels, capseeds, captests;
 };
@@ -1071,7 +1072,7 @@ readinclude(struct reader *r, const struct ynode *n, const char *rootpath)
 		}
 		for (size_t j = 0; j < g.gl_pathc; j++) {
 			const char *rel = arena_strdup(r->a, g.gl_pathv[j] + rootlen);
-			if (strmap_get(&seen, rel))
+			if (strmap_get(&seen, rel) || (r->only && !strmap_get(r->only, rel)))
 				continue;
 			strmap_put(&seen, rel, (void *)rel);
 			if (!spec_path_ok(r->d, r->root, rel, items[i]->loc, true))
@@ -1094,8 +1095,15 @@ readinclude(struct reader *r, const struct ynode *n, const char *rootpath)
 struct spec *
 spec_load(struct arena *a, struct diags *d, const char *root, const char *path)
 {
+	return spec_load_only(a, d, root, path, NULL);
+}
+
+struct spec *
+spec_load_only(struct arena *a, struct diags *d, const char *root, const char *path,
+	       const struct strmap *only)
+{
 	struct spec *s = arena_alloc(a, sizeof(*s));
-	struct reader r = {.a = a, .d = d, .root = root, .s = s};
+	struct reader r = {.a = a, .d = d, .root = root, .s = s, .only = only};
 	const struct ynode *doc = loadfile(&r, &r.tmp, path, NOLOC);
 	const struct ynode *v[LEN(rootkeys)];
 	if (!doc || !getfields(&r, doc, "the spec", rootkeys, LEN(rootkeys), v, NULL)) {

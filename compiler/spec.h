@@ -173,6 +173,12 @@ struct spec {
  * root file cannot be read or parsed at all. The result lives in a. */
 struct spec *spec_load(struct arena *a, struct diags *d, const char *root, const char *path);
 
+/* The same, reading only the fragments named in only (path → anything) and
+ * the root: part of a spec already known to be valid, for the quick rebuild.
+ * Names defined in the fragments skipped are not checked. */
+struct spec *spec_load_only(struct arena *a, struct diags *d, const char *root, const char *path,
+			    const struct strmap *only);
+
 /* Check that path (as written in the spec) is relative and has no "..".
  * must_exist: also require a regular file that does not lead out of root
  * through a symlink (other files are opened with open_beneath, which checks

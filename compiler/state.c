@@ -7,9 +7,12 @@
  *       hash = 'xxh3-128'      the content hash every row uses
  *       dpc = <build id>       the dpc that wrote the DB; another one rebuilds
  *       spec = <hash>          the spec's hash at the last good build
- *   inputs(path TEXT PRIMARY KEY, size, mtime_ns, ino, hash)
+ *   inputs(path TEXT PRIMARY KEY, size, mtime_ns, ino, hash, node, facts)
  *       every file the last build read (spec, fragments, SQL, CSV) and the
- *       folders include globs scanned; a stat equal to the row means unchanged
+ *       folders include globs scanned; a stat equal to the row means
+ *       unchanged. For the SQL file of exactly one model: node is its id and
+ *       facts the digest of what the SQL references (ir_facts), which lets
+ *       the quick rebuild (quick.c) see that an edit changed no edge
  *   outputs(path TEXT PRIMARY KEY, node, hash, pending, size, mtime_ns, ino)
  *       every file dpc wrote: hash is what it last wrote, pending what a
  *       build meant to write before it renamed the file into place (so a
@@ -32,14 +35,16 @@
 
 #include <sqlite3.h>
 
-#define STATE_VERSION 1
+#define STATE_VERSION 2
+#define STR(x) #x
+#define XSTR(x) STR(x)
 
 static const char schema[] =
 	"PRAGMA journal_mode=WAL;"
 	"PRAGMA synchronous=NORMAL;"
 	"CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID;"
 	"CREATE TABLE IF NOT EXISTS inputs(path TEXT PRIMARY KEY, size INTEGER, mtime_ns INTEGER,"
-	" ino INTEGER, hash TEXT) WITHOUT ROWID;"
+	" ino INTEGER, hash TEXT, node TEXT, facts TEXT) WITHOUT ROWID;"
 	"CREATE TABLE IF NOT EXISTS outputs(path TEXT PRIMARY KEY, node TEXT, hash TEXT,"
 	" pending TEXT, size INTEGER, mtime_ns INTEGER, ino INTEGER) WITHOUT ROWID;"
 	"CREATE TABLE IF NOT EXISTS builds(id INTEGER PRIMARY KEY, time INTEGER, actor TEXT,"
@@ -105,7 +110,7 @@ state_open(struct state *s, const char *dir, char **err)
 			free(wal), free(shm);
 			rc = opendb(s, path, err);
 			if (rc == 0 && (exec(s, schema, err) ||
-					exec(s, "PRAGMA user_version=" "1" ";"
+					exec(s, "PRAGMA user_version=" XSTR(STATE_VERSION) ";"
 						"INSERT OR REPLACE INTO meta VALUES('hash','xxh3-128');", err)))
 				rc = -1;
 		}
@@ -146,16 +151,20 @@ state_load(struct state *s, char **err)
 	sqlite3_stmt *st;
 	size_t cap = 0;
 	bool ok;
-	if (sqlite3_prepare_v2(s->db, "SELECT path, size, mtime_ns, ino, hash FROM inputs", -1, &st,
-			       NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(s->db, "SELECT path, size, mtime_ns, ino, hash, node, facts FROM inputs",
+			       -1, &st, NULL) != SQLITE_OK)
 		goto fail;
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		VEC_PUSH(s->inputs, s->ninputs, cap);
 		struct state_input *in = &s->inputs[s->ninputs++];
+		*in = (struct state_input){0};
 		in->path = xstrdup((const char *)sqlite3_column_text(st, 0));
 		in->st = (struct fstamp){sqlite3_column_int64(st, 1), sqlite3_column_int64(st, 2),
 					 sqlite3_column_int64(st, 3), true};
 		in->hash = colhash(st, 4, &ok);
+		const unsigned char *node = sqlite3_column_text(st, 5);
+		in->node = node ? xstrdup((const char *)node) : NULL;
+		in->facts = colhash(st, 6, &in->has_facts);
 	}
 	sqlite3_finalize(st);
 	cap = 0;
@@ -223,7 +232,7 @@ state_sync_inputs(struct state *s, const struct state_input *v, size_t n)
 	struct strmap old = {0}, keep = {0};
 	for (size_t i = 0; i < s->ninputs; i++)
 		strmap_put(&old, s->inputs[i].path, &s->inputs[i]);
-	if (sqlite3_prepare_v2(s->db, "INSERT OR REPLACE INTO inputs VALUES(?, ?, ?, ?, ?)", -1, &ins,
+	if (sqlite3_prepare_v2(s->db, "INSERT OR REPLACE INTO inputs VALUES(?, ?, ?, ?, ?, ?, ?)", -1, &ins,
 			       NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(s->db, "DELETE FROM inputs WHERE path=?", -1, &del, NULL) != SQLITE_OK)
 		goto out;
@@ -231,7 +240,9 @@ state_sync_inputs(struct state *s, const struct state_input *v, size_t n)
 		strmap_put(&keep, v[i].path, (void *)1);
 		const struct state_input *o = strmap_get(&old, v[i].path);
 		if (o && hash_eq(o->hash, v[i].hash) && o->st.size == v[i].st.size &&
-		    o->st.mtime_ns == v[i].st.mtime_ns && o->st.ino == v[i].st.ino)
+		    o->st.mtime_ns == v[i].st.mtime_ns && o->st.ino == v[i].st.ino &&
+		    o->has_facts == v[i].has_facts && (!o->has_facts || hash_eq(o->facts, v[i].facts)) &&
+		    !o->node == !v[i].node && (!o->node || strcmp(o->node, v[i].node) == 0))
 			continue;
 		hash_hex(v[i].hash, hex);
 		sqlite3_bind_text(ins, 1, v[i].path, -1, SQLITE_STATIC);
@@ -239,6 +250,13 @@ state_sync_inputs(struct state *s, const struct state_input *v, size_t n)
 		sqlite3_bind_int64(ins, 3, v[i].st.mtime_ns);
 		sqlite3_bind_int64(ins, 4, v[i].st.ino);
 		sqlite3_bind_text(ins, 5, hex, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(ins, 6, v[i].node, -1, SQLITE_STATIC);
+		if (v[i].has_facts) {
+			hash_hex(v[i].facts, hex);
+			sqlite3_bind_text(ins, 7, hex, -1, SQLITE_TRANSIENT);
+		} else {
+			sqlite3_bind_null(ins, 7);
+		}
 		sqlite3_step(ins);
 		sqlite3_reset(ins);
 	}
@@ -314,8 +332,10 @@ state_log_build(struct state *s, const char *spechash, long written, long delete
 void
 state_close(struct state *s)
 {
-	for (size_t i = 0; i < s->ninputs; i++)
+	for (size_t i = 0; i < s->ninputs; i++) {
 		free(s->inputs[i].path);
+		free((char *)s->inputs[i].node);
+	}
 	for (size_t i = 0; i < s->noutputs; i++) {
 		free(s->outputs[i].path);
 		free(s->outputs[i].node);

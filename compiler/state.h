@@ -21,6 +21,10 @@ struct state_input {
 	char *path;
 	struct fstamp st;
 	struct hash hash;
+	const char *node;     /* the one model whose SQL this is, or NULL; owned
+			       * in state.inputs, borrowed in what is synced */
+	struct hash facts;    /* with node: what the SQL references (ir_facts) */
+	bool has_facts;
 };
 
 struct state_output {

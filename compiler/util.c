@@ -153,7 +153,7 @@ arena_free(struct arena *a)
 	a->head = NULL;
 }
 
-static void
+void
 buf_reserve(struct buf *b, size_t n)
 {
 	if (b->len + n + 1 <= b->cap)

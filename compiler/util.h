@@ -61,6 +61,8 @@ struct buf {
 	size_t len, cap;
 };
 
+/* make room for n more bytes (and the NUL kept after them) */
+void buf_reserve(struct buf *b, size_t n);
 void buf_put(struct buf *b, const void *p, size_t n);
 void buf_puts(struct buf *b, const char *s);
 void buf_putc(struct buf *b, char c);

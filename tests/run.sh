@@ -31,7 +31,7 @@ case_() {
 
 CFLAGS_T="-std=c11 -D_XOPEN_SOURCE=700 -D_DEFAULT_SOURCE -g -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -Icompiler -Ibuild `pkg-config --cflags yaml-0.1 libcjson libxxhash sqlite3`"
 LIBS_T="`pkg-config --libs yaml-0.1 libcjson libxxhash sqlite3` -pthread"
-CORE="compiler/util.c compiler/diag.c compiler/yamldoc.c compiler/spec.c compiler/sqlscan.c compiler/ir.c compiler/yamlout.c compiler/emit_dbt.c compiler/emit_registry.c compiler/state.c compiler/build.c compiler/diff.c compiler/compile.c build/embedded.c"
+CORE="compiler/util.c compiler/diag.c compiler/yamldoc.c compiler/spec.c compiler/sqlscan.c compiler/ir.c compiler/yamlout.c compiler/emit_dbt.c compiler/emit_registry.c compiler/state.c compiler/build.c compiler/diff.c compiler/compile.c compiler/quick.c build/embedded.c"
 
 # 1. unit tests, one program per phase
 for t in tests/unit/test_*.c; do

@@ -22,7 +22,7 @@ for how in version hash garbage empty; do
 	diff -r "$t/ref" data >/dev/null || fail "$how: outputs changed"
 	v=$(sqlite3 .dpc/state.db 'PRAGMA user_version')
 	h=$(sqlite3 .dpc/state.db "SELECT value FROM meta WHERE key='hash'")
-	[ "$v" = 1 ] && [ "$h" = xxh3-128 ] || fail "$how: state not rebuilt (version $v, hash $h)"
+	[ "$v" = 2 ] && [ "$h" = xxh3-128 ] || fail "$how: state not rebuilt (version $v, hash $h)"
 	n=$(sqlite3 .dpc/state.db 'SELECT count(*) FROM outputs')
 	[ "$n" -eq "$(find data -type f | wc -l)" ] || fail "$how: $n output rows"
 done

@@ -1,0 +1,4 @@
+import dagster as dg
+
+def broken(:
+    return dg
