@@ -327,7 +327,7 @@ static size_t
 batchsize(void)
 {
 	struct rlimit rl;
-	size_t n = getenv("DPC_BATCH") ? (size_t)atoi(getenv("DPC_BATCH")) : 4096;
+	size_t n = 4096;
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur / 2 < n)
 		n = rl.rlim_cur > 64 ? (size_t)rl.rlim_cur / 2 : 16;
 	return n;

@@ -19,6 +19,7 @@ struct output {
 	size_t len;
 	const char *node; /* the node it came from ("project" for shared files); borrowed */
 	struct hash hash;
+	bool mapped;      /* data is a private mapping of len bytes (munmap, not free) */
 };
 
 struct outset {
@@ -28,6 +29,8 @@ struct outset {
 
 /* add an output; takes ownership of path and data */
 void outset_add(struct outset *o, char *path, char *data, size_t len, const char *node);
+/* the same for data from mmap (a private, writable mapping of len bytes) */
+void outset_add_mapped(struct outset *o, char *path, char *data, size_t len, const char *node);
 /* sort by path; two outputs with one path are a bug in a back end */
 void outset_sort(struct outset *o);
 void outset_free(struct outset *o);

@@ -4,8 +4,8 @@
  * Steps are collected by phase and the phases are concatenated, which is
  * what puts them in dependency order:
  *   drops: policies (so columns they use can change), indexes, foreign
- *     keys, other constraints, columns, tables (referencing ones first),
- *     functions, extensions
+ *     keys, other constraints, columns, functions (one may return a
+ *     table's rows), tables (referencing ones first), extensions
  *   creates: schemas, extensions, tables (referenced ones first; a foreign
  *     key in a cycle is added after all tables), new and changed columns,
  *     constraints, foreign keys, functions, indexes, row level security,
@@ -31,8 +31,8 @@
 #include <string.h>
 
 enum phase {
-	P_DROP_POLICY, P_DROP_INDEX, P_DROP_FKEY, P_DROP_CON, P_DROP_COLUMN, P_DROP_TABLE,
-	P_DROP_FUNC, P_DROP_EXT, P_SCHEMA, P_EXT, P_TABLE, P_COLUMN, P_CON, P_FKEY, P_FUNC,
+	P_DROP_POLICY, P_DROP_INDEX, P_DROP_FKEY, P_DROP_CON, P_DROP_COLUMN, P_DROP_FUNC,
+	P_DROP_TABLE, P_DROP_EXT, P_SCHEMA, P_EXT, P_TABLE, P_COLUMN, P_CON, P_FKEY, P_FUNC,
 	P_INDEX, P_RLS, P_POLICY, P_GRANT, P_REALTIME, P_CONCURRENT, NPHASES
 };
 
@@ -944,7 +944,20 @@ functions(struct ctx *x)
 		}
 		buf_puts(&b, "drop function if exists ");
 		pg_put_qname(&b, cf->schema, cf->name);
-		buf_printf(&b, "(%s)", cf->args);
+		/* the types are joined by ", "; a type itself never holds one */
+		buf_putc(&b, '(');
+		for (const char *a = cf->args; *a;) {
+			size_t n = strcspn(a, ",");
+			while (a[n] == ',' && a[n + 1] != ' ')
+				n += 1 + strcspn(a + n + 1, ",");
+			char *one = xstrndup(a, n);
+			puttype(x, &b, one);
+			free(one);
+			a += n;
+			if (*a)
+				buf_puts(&b, ", "), a += 2;
+		}
+		buf_putc(&b, ')');
 		step(x, P_DROP_FUNC, false, &b, "drop function %s(%s)", cdisp(x, cf->name), cf->args);
 	}
 	for (size_t i = 0; i < x->want->nfuncs; i++) {
@@ -1164,7 +1177,9 @@ pg_model_dump(const struct pg_model *m, struct buf *b)
 		}
 		for (size_t k = 0; k < t->ncons; k++) {
 			const struct pg_constraint *c = t->cons[k];
-			buf_printf(b, "  constraint %s%s: ", c->name, c->named ? " (named)" : "");
+			buf_puts(b, "  constraint ");
+			pg_put_ident(b, c->name);
+			buf_printf(b, "%s: ", c->named ? " (named)" : "");
 			struct pg_constraint plain = *c;
 			plain.named = false;
 			putcon(b, &plain);

@@ -1275,16 +1275,26 @@ astr(struct rd *r, const char *s)
 	return arena_strdup(&r->m->arena, s);
 }
 
+/* narrow [*a, *b) while parentheses enclose all of it: pg_dump writes
+ * check ((x > 0)) for check (x > 0) */
+static void
+unwrap(const struct rd *r, size_t *a, size_t *b)
+{
+	while (*b - *a > 2 && ispunct_(r, *a, "(") && closer(r, *a) == *b - 1)
+		++*a, --*b;
+}
+
 /* ( expr ): the canonical text inside, the cursor past ); NULL if none */
 static char *
 parenexpr(struct rd *r)
 {
 	if (!ispunct_(r, r->i, "("))
 		return NULL;
-	size_t c = closer(r, r->i);
+	size_t a = r->i + 1, c = closer(r, r->i), b = c;
 	if (c >= r->end || c == r->i + 1)
 		return NULL;
-	char *x = ctext(r, r->i + 1, c);
+	unwrap(r, &a, &b);
+	char *x = ctext(r, a, b);
 	r->i = c + 1;
 	return x;
 }
@@ -2053,9 +2063,11 @@ st_create_index(struct rd *r, size_t st, bool unique)
 			if (!(ix->with = parenexpr(r)))
 				return false;
 		} else if (kw(r, "where")) {
-			if (r->i == r->end)
+			size_t a = r->i, b = r->end;
+			if (a == b)
 				return false;
-			ix->where = ctext(r, r->i, r->end);
+			unwrap(r, &a, &b);
+			ix->where = ctext(r, a, b);
 			r->i = r->end;
 		} else {
 			return false;
@@ -2298,7 +2310,13 @@ st_alter(struct rd *r, size_t st)
 {
 	if (kw(r, "table"))
 		return st_alter_table(r, st);
-	if (!kws(r, "publication supabase_realtime"))
+	/* alter <anything> ... owner to r: ownership is not modeled */
+	if (r->end - st >= 4 && iskw(r, r->end - 3, "owner") && iskw(r, r->end - 2, "to")) {
+		r->i = r->end;
+		return true;
+	}
+	const char *pub;
+	if (!kw(r, "publication") || !(pub = name(r)) || strcmp(pub, "supabase_realtime") != 0)
 		return false;
 	bool add = kw(r, "add");
 	if (!add && !kw(r, "drop"))
@@ -2535,7 +2553,9 @@ dobody(struct rd *r, size_t a, size_t b, bool apply)
 		}
 		if (ok && r->i < stop && !kws(r, "end if") && !kw(r, "end") && !kw(r, "null")) {
 			size_t st = r->i;
-			if (!kws(r, "alter publication supabase_realtime"))
+			const char *pub = NULL;
+			if (!kws(r, "alter publication") || !(pub = name(r)) ||
+			    strcmp(pub, "supabase_realtime") != 0)
 				ok = false;
 			else if (apply) {
 				r->i = st + 1;
@@ -2725,9 +2745,10 @@ rddone(struct rd *r, struct toks *tk)
 	arena_free(&r->tmp);
 }
 
-/* the canonical text of one balanced expression, else NULL */
+/* the canonical text of one balanced expression, else NULL; with bare,
+ * without parentheses around the whole */
 static char *
-canonexpr(struct pg_model *m, const char *expr)
+canonexpr(struct pg_model *m, const char *expr, bool bare)
 {
 	struct rd r;
 	struct toks tk = {0};
@@ -2742,8 +2763,11 @@ canonexpr(struct pg_model *m, const char *expr)
 			else if (traw(expr, &tk.v[i], ";"))
 				depth = -1;
 		}
+		size_t a = 0, b = tk.n;
+		if (bare)
+			unwrap(&r, &a, &b);
 		if (depth == 0)
-			res = ctext(&r, 0, tk.n);
+			res = ctext(&r, a, b);
 	}
 	rddone(&r, &tk);
 	return res;
@@ -2778,7 +2802,7 @@ pg_column_add(struct pg_model *m, struct pg_table *t, const char *name_, const c
 bool
 pg_column_default(struct pg_model *m, struct pg_column *c, const char *expr)
 {
-	char *x = expr ? canonexpr(m, expr) : NULL;
+	char *x = expr ? canonexpr(m, expr, false) : NULL;
 	if (expr && !x)
 		return false;
 	c->def = x;
@@ -2798,7 +2822,7 @@ pg_column_identity(struct pg_column *c, enum pg_identity kind)
 bool
 pg_column_generated(struct pg_model *m, struct pg_column *c, const char *expr)
 {
-	char *x = expr ? canonexpr(m, expr) : NULL;
+	char *x = expr ? canonexpr(m, expr, true) : NULL;
 	if (expr && !x)
 		return false;
 	c->generated = x;
@@ -2850,7 +2874,7 @@ pg_foreign_key_add(struct pg_model *m, struct pg_table *t, const char *name_,
 	c->ref_schema = arena_strdup(&m->arena, orpublic(ref_schema));
 	c->ref_table = arena_strdup(&m->arena, ref_table);
 	c->ref_cols = names(m, ref_cols, nref);
-	if (on_delete && strcmp(on_delete, "no action") != 0 && !(c->on_delete = canonexpr(m, on_delete)))
+	if (on_delete && strcmp(on_delete, "no action") != 0 && !(c->on_delete = canonexpr(m, on_delete, false)))
 		return NULL;
 	addcon(m, t, c);
 	return c;
@@ -2860,7 +2884,7 @@ struct pg_constraint *
 pg_check_add(struct pg_model *m, struct pg_table *t, const char *name_, const char *expr)
 {
 	struct pg_constraint *c = buildcon(m, t, PG_CON_CHECK, name_, NULL, 0);
-	if (!(c->check = canonexpr(m, expr)))
+	if (!(c->check = canonexpr(m, expr, true)))
 		return NULL;
 	addcon(m, t, c);
 	return c;
@@ -2878,8 +2902,8 @@ pg_policy_add(struct pg_model *m, struct pg_table *t, const char *name_, enum pg
 	p->cmd = cmd;
 	p->roles = names(m, roles, nroles);
 	normroles(&p->roles);
-	if ((using_expr && !(p->using_expr = canonexpr(m, using_expr))) ||
-	    (check_expr && !(p->check_expr = canonexpr(m, check_expr))))
+	if ((using_expr && !(p->using_expr = canonexpr(m, using_expr, true))) ||
+	    (check_expr && !(p->check_expr = canonexpr(m, check_expr, true))))
 		return NULL;
 	p->at = built();
 	APUSH(&m->arena, t->pols, t->npols, t->cappols);
@@ -2924,7 +2948,7 @@ pg_index_add(struct pg_model *m, const char *schema, const char *name_, const ch
 bool
 pg_index_with(struct pg_model *m, struct pg_index *ix, const char *with)
 {
-	char *x = with ? canonexpr(m, with) : NULL;
+	char *x = with ? canonexpr(m, with, true) : NULL;
 	if (with && !x)
 		return false;
 	ix->with = x;
@@ -2934,7 +2958,7 @@ pg_index_with(struct pg_model *m, struct pg_index *ix, const char *with)
 bool
 pg_index_where(struct pg_model *m, struct pg_index *ix, const char *where)
 {
-	char *x = where ? canonexpr(m, where) : NULL;
+	char *x = where ? canonexpr(m, where, true) : NULL;
 	if (where && !x)
 		return false;
 	ix->where = x;

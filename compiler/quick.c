@@ -24,8 +24,13 @@
 #include "quick.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <cJSON.h>
 
@@ -180,10 +185,21 @@ quick_plan(struct quick *q, struct state *st, const struct changes *ch, int root
 	if (!ok || !nchanged)
 		goto inputs;
 
-	/* the registry as dpc wrote it: where each model is defined, its file */
-	if (read_beneath(rootfd, q->registry, (size_t)1 << 30, &rtext, &rlen, NULL) != 0 ||
-	    !hash_eq(hash_bytes(rtext, rlen), regrec->hash)) {
-		ok = decline(q, xstrdup("the registry is not the one dpc wrote"));
+	/* the registry as dpc wrote it (its stamp is as recorded): where each
+	 * model is defined, its file. A private mapping: only the pages
+	 * patched are copied */
+	int fd = open_beneath(rootfd, q->registry, O_RDONLY, 0);
+	struct stat sb;
+	if (fd >= 0 && fstat(fd, &sb) == 0 && sb.st_size > 0 && (uint64_t)sb.st_size < ((uint64_t)1 << 31)) {
+		rlen = (size_t)sb.st_size;
+		rtext = mmap(NULL, rlen, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+		if (rtext == MAP_FAILED)
+			rtext = NULL;
+	}
+	if (fd >= 0)
+		close(fd);
+	if (!rtext) {
+		ok = decline(q, xasprintf("cannot read %s", q->registry));
 		goto inputs;
 	}
 	for (size_t i = 0; i < n; i++)
@@ -284,7 +300,7 @@ quick_plan(struct quick *q, struct state *st, const struct changes *ch, int root
 			decline(q, xstrdup("a registry line did not read"));
 	}
 	if (ok) {
-		outset_add(&q->out, xstrdup(q->registry), rtext, rlen, "project");
+		outset_add_mapped(&q->out, xstrdup(q->registry), rtext, rlen, "project");
 		rtext = NULL;
 		outset_sort(&q->out);
 	}
@@ -323,7 +339,8 @@ inputs:
 		plan_free(p), *p = (struct plan){0};
 	for (size_t i = 0; i < n; i++)
 		free(ed[i].text);
-	free(rtext);
+	if (rtext)
+		munmap(rtext, rlen);
 	strmap_free(&byid);
 	strmap_free(&only);
 	return ok;

@@ -5,13 +5,21 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 void
 outset_add(struct outset *o, char *path, char *data, size_t len, const char *node)
 {
 	VEC_PUSH(o->v, o->n, o->cap);
 	data = xreallocarray(data, len + 1, 1); /* give back what a growing buffer left over */
-	o->v[o->n++] = (struct output){path, data, len, node, hash_bytes(data, len)};
+	o->v[o->n++] = (struct output){path, data, len, node, hash_bytes(data, len), false};
+}
+
+void
+outset_add_mapped(struct outset *o, char *path, char *data, size_t len, const char *node)
+{
+	VEC_PUSH(o->v, o->n, o->cap);
+	o->v[o->n++] = (struct output){path, data, len, node, hash_bytes(data, len), true};
 }
 
 static int
@@ -32,7 +40,10 @@ outset_free(struct outset *o)
 {
 	for (size_t i = 0; i < o->n; i++) {
 		free(o->v[i].path);
-		free(o->v[i].data);
+		if (o->v[i].mapped)
+			munmap(o->v[i].data, o->v[i].len);
+		else
+			free(o->v[i].data);
 	}
 	free(o->v);
 	*o = (struct outset){0};
