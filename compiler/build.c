@@ -111,10 +111,16 @@ marked(const char *data, size_t len)
 }
 
 void
-plan_make(struct plan *p, struct compilation *c, struct state *st)
+plan_init(struct plan *p, const struct compilation *c)
 {
 	*p = (struct plan){.roots = {c->spec->layout_dbt, c->spec->layout_assets}};
 	p->regout = arena_printf(&p->arena, "%s/registry.json", c->spec->layout_assets);
+}
+
+void
+plan_make(struct plan *p, struct compilation *c, struct state *st)
+{
+	plan_init(p, c);
 	/* the DB knows what dpc wrote; the committed registry stands in without one */
 	if (!st || st->fresh || !st->noutputs)
 		loadregistry(p, c);
@@ -314,11 +320,24 @@ checkdirs(struct plan *p, int rootfd, char **err)
  * output's own folder, linked into place once synced; or, to replace a file,
  * a named file in .dpc/tmp renamed over it */
 struct pending {
-	struct step *s;
+	const char *path;
 	int fd;         /* the O_TMPFILE, or -1 when the bytes are in .dpc/tmp */
 	int dfd;        /* the output's folder; owned by the batch's folder list */
 	const char *base;
 	char tmpname[24];
+};
+
+/* files written before one sync, then named together */
+struct batch {
+	struct pending *v;
+	size_t n, cap;
+	int *dirs;           /* the folders the batch opened */
+	size_t ndirs;
+	char *lastdir;
+	int rootfd, tmpfd;   /* tmpfd: .dpc/tmp */
+	size_t ntmp;         /* names used in .dpc/tmp */
+	bool sync;           /* not DPC_NO_SYNC */
+	bool tmpfile_ok;     /* O_TMPFILE works on this file system */
 };
 
 /* files written before one sync: bounded by the open-file limit, since each
@@ -333,10 +352,29 @@ batchsize(void)
 	return n;
 }
 
-static bool
-writing(const struct step *s, bool force)
+/* open .dpc/tmp, emptied of what a killed build left there */
+static int
+batch_open(struct batch *b, int rootfd, char **err)
 {
-	return s->act == A_ADD || s->act == A_UPDATE || (s->act == A_DRIFT && force && s->out);
+	size_t cap = batchsize();
+	*b = (struct batch){.cap = cap, .rootfd = rootfd, .sync = !getenv("DPC_NO_SYNC"), .tmpfile_ok = true};
+	b->tmpfd = opendir_beneath(rootfd, ".dpc/tmp");
+	if (b->tmpfd < 0) {
+		*err = xasprintf("cannot create .dpc/tmp: %s", strerror(errno));
+		return -1;
+	}
+	int scan = dup(b->tmpfd);
+	DIR *dp = scan >= 0 ? fdopendir(scan) : NULL;
+	for (struct dirent *de; dp && (de = readdir(dp));)
+		if (de->d_name[0] != '.')
+			unlinkat(b->tmpfd, de->d_name, 0);
+	if (dp)
+		closedir(dp);
+	else if (scan >= 0)
+		close(scan);
+	b->v = xreallocarray(NULL, cap, sizeof(*b->v));
+	b->dirs = xreallocarray(NULL, cap, sizeof(*b->dirs));
+	return 0;
 }
 
 /* link an unnamed file into its folder under base */
@@ -353,30 +391,106 @@ linkinto(int fd, int dfd, const char *base)
 	return linkat(AT_FDCWD, proc, dfd, base, AT_SYMLINK_FOLLOW);
 }
 
-/* write out and close a batch: one sync for its bytes, then every name */
+/* sync the batch's bytes once, then give every file its name */
 static int
-flushbatch(struct pending *batch, size_t *nb, int *dirs, size_t *ndirs, int tmpfd, bool sync, char **err)
+batch_flush(struct batch *b, char **err)
 {
 	int rc = 0;
-	if (*nb && sync)
-		syncfs(tmpfd); /* cheaper than an fsync per file, same guarantee */
-	for (size_t i = 0; i < *nb; i++) {
-		struct pending *w = &batch[i];
+	if (b->n && b->sync)
+		syncfs(b->tmpfd); /* cheaper than an fsync per file, same guarantee */
+	for (size_t i = 0; i < b->n; i++) {
+		struct pending *w = &b->v[i];
 		if (rc == 0) {
 			int r = w->fd >= 0 ? linkinto(w->fd, w->dfd, w->base)
-					   : renameat(tmpfd, w->tmpname, w->dfd, w->base);
+					   : renameat(b->tmpfd, w->tmpname, w->dfd, w->base);
 			if (r != 0) {
-				*err = xasprintf("cannot write %s: %s", w->s->path, strerror(errno));
+				*err = xasprintf("cannot write %s: %s", w->path, strerror(errno));
 				rc = -1;
 			}
 		}
 		if (w->fd >= 0)
 			close(w->fd);
 	}
-	for (size_t i = 0; i < *ndirs; i++)
-		close(dirs[i]);
-	*nb = *ndirs = 0;
+	for (size_t i = 0; i < b->ndirs; i++)
+		close(b->dirs[i]);
+	b->n = b->ndirs = 0;
 	return rc;
+}
+
+/* Write the bytes of path, to be named at the next flush (which this may
+ * do first, when the batch is full). isnew: nothing is at path, so the file
+ * is born unnamed in its folder and linked in (one directory operation, as
+ * cp does, and nothing left behind if the build is killed); otherwise it
+ * goes to .dpc/tmp and is renamed over the old file. written receives the
+ * stamp the file will have in place (link and rename change neither). */
+static int
+batch_write(struct batch *b, const char *path, const char *data, size_t len, bool isnew,
+	    struct fstamp *written, char **err)
+{
+	if (b->n == b->cap && batch_flush(b, err) != 0)
+		return -1;
+	const char *base;
+	char *dir = dirof(path, &base);
+	if (!b->ndirs || !b->lastdir || strcmp(b->lastdir, dir) != 0) {
+		int dfd = opendir_beneath(b->rootfd, dir);
+		if (dfd < 0) {
+			*err = xasprintf("cannot create the folder of %s: %s%s", path, strerror(errno),
+					 errno == EXDEV ? " (a symlink leads out of the project)" : "");
+			free(dir);
+			return -1;
+		}
+		b->dirs[b->ndirs++] = dfd;
+		free(b->lastdir);
+		b->lastdir = dir;
+	} else {
+		free(dir);
+	}
+	struct pending *w = &b->v[b->n++];
+	*w = (struct pending){.path = path, .fd = -1, .dfd = b->dirs[b->ndirs - 1], .base = base};
+	int fd = -1;
+	if (isnew && b->tmpfile_ok) {
+		fd = openat(w->dfd, ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, 0666);
+		if (fd < 0 && (errno == EOPNOTSUPP || errno == EISDIR || errno == EINVAL))
+			b->tmpfile_ok = false;
+		w->fd = fd;
+	}
+	if (w->fd < 0) {
+		snprintf(w->tmpname, sizeof(w->tmpname), "%zu", b->ntmp++);
+		fd = openat(b->tmpfd, w->tmpname, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+	}
+	struct stat sb;
+	if (fd < 0 || writeall(fd, data, len) != 0 || fstat(fd, &sb) != 0) {
+		*err = xasprintf("cannot write a temporary file for %s: %s", path, strerror(errno));
+		if (fd >= 0 && w->fd < 0)
+			close(fd);
+		return -1;
+	}
+	*written = (struct fstamp){(int64_t)sb.st_size, (int64_t)sb.st_mtim.tv_sec * 1000000000 + sb.st_mtim.tv_nsec,
+				   (int64_t)sb.st_ino, true};
+	if (w->fd < 0)
+		close(fd);
+	return 0;
+}
+
+static void
+batch_close(struct batch *b)
+{
+	for (size_t i = 0; i < b->n; i++)
+		if (b->v[i].fd >= 0)
+			close(b->v[i].fd);
+	for (size_t i = 0; i < b->ndirs; i++)
+		close(b->dirs[i]);
+	if (b->tmpfd >= 0)
+		close(b->tmpfd);
+	free(b->v);
+	free(b->dirs);
+	free(b->lastdir);
+}
+
+static bool
+writing(const struct step *s, bool force)
+{
+	return s->act == A_ADD || s->act == A_UPDATE || (s->act == A_DRIFT && force && s->out);
 }
 
 int
@@ -386,27 +500,9 @@ plan_apply(struct plan *p, int rootfd, struct state *st, const struct state_inpu
 	int rc = -1;
 	if (checkdirs(p, rootfd, err) != 0)
 		return -1;
-	int tmpfd = opendir_beneath(rootfd, ".dpc/tmp");
-	if (tmpfd < 0) {
-		*err = xasprintf("cannot create .dpc/tmp: %s", strerror(errno));
+	struct batch b;
+	if (batch_open(&b, rootfd, err) != 0)
 		return -1;
-	}
-	/* leftovers of a killed build: every file in .dpc/tmp */
-	int scan = dup(tmpfd);
-	DIR *dp = scan >= 0 ? fdopendir(scan) : NULL;
-	for (struct dirent *de; dp && (de = readdir(dp));)
-		if (de->d_name[0] != '.')
-			unlinkat(tmpfd, de->d_name, 0);
-	if (dp)
-		closedir(dp);
-	else if (scan >= 0)
-		close(scan);
-	bool sync = !getenv("DPC_NO_SYNC");
-	size_t cap = batchsize(), nb = 0, ndirs = 0, ntmp = 0;
-	struct pending *batch = xreallocarray(NULL, cap, sizeof(*batch));
-	int *dirs = xreallocarray(NULL, cap, sizeof(*dirs));
-	char *lastdir = NULL;
-	bool tmpfile_ok = true; /* O_TMPFILE works on this file system */
 
 	/* 1: record what is about to be written. hash: what is on disk now
 	 * (dpc's, or it would be drift); pending: what replaces it. A build
@@ -431,59 +527,17 @@ plan_apply(struct plan *p, int rootfd, struct state *st, const struct state_inpu
 		goto out;
 	}
 
-	/* 2: write, in batches; each is synced, then named. A new file is
-	 * born unnamed in its folder and linked in: one directory operation,
-	 * as cp does, and nothing left behind if the build is killed */
+	/* 2: write, in batches; each is synced, then named */
+	size_t nw = 0;
 	for (size_t i = 0; i < p->n; i++) {
 		struct step *s = &p->v[i];
 		if (!writing(s, force))
 			continue;
-		if (nb == cap && flushbatch(batch, &nb, dirs, &ndirs, tmpfd, sync, err) != 0)
+		if (batch_write(&b, s->path, s->out->data, s->out->len, s->act == A_ADD, &s->written, err) != 0)
 			goto out;
-		const char *base;
-		char *dir = dirof(s->path, &base);
-		if (!ndirs || !lastdir || strcmp(lastdir, dir) != 0) {
-			int dfd = opendir_beneath(rootfd, dir);
-			if (dfd < 0) {
-				*err = xasprintf("cannot create the folder of %s: %s%s", s->path, strerror(errno),
-						 errno == EXDEV ? " (a symlink leads out of the project)" : "");
-				free(dir);
-				goto out;
-			}
-			dirs[ndirs++] = dfd;
-			free(lastdir);
-			lastdir = dir;
-		} else {
-			free(dir);
-		}
-		struct pending *w = &batch[nb++];
-		*w = (struct pending){.s = s, .fd = -1, .dfd = dirs[ndirs - 1], .base = base};
-		int fd = -1;
-		if (s->act == A_ADD && tmpfile_ok) {
-			fd = openat(w->dfd, ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, 0666);
-			if (fd < 0 && (errno == EOPNOTSUPP || errno == EISDIR || errno == EINVAL))
-				tmpfile_ok = false;
-			w->fd = fd;
-		}
-		if (w->fd < 0) {
-			snprintf(w->tmpname, sizeof(w->tmpname), "%zu", ntmp++);
-			fd = openat(tmpfd, w->tmpname, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
-		}
-		struct stat sb;
-		if (fd < 0 || writeall(fd, s->out->data, s->out->len) != 0 || fstat(fd, &sb) != 0) {
-			*err = xasprintf("cannot write a temporary file for %s: %s", s->path, strerror(errno));
-			if (fd >= 0 && w->fd < 0)
-				close(fd);
-			goto out;
-		}
-		/* the stamp the file will have in place: link and rename change neither */
-		s->written = (struct fstamp){(int64_t)sb.st_size,
-					     (int64_t)sb.st_mtim.tv_sec * 1000000000 + sb.st_mtim.tv_nsec,
-					     (int64_t)sb.st_ino, true};
-		if (w->fd < 0)
-			close(fd);
+		nw++;
 	}
-	if (flushbatch(batch, &nb, dirs, &ndirs, tmpfd, sync, err) != 0)
+	if (batch_flush(&b, err) != 0)
 		goto out;
 
 	/* 3: delete what is no longer generated, and the folders it empties */
@@ -507,16 +561,25 @@ plan_apply(struct plan *p, int rootfd, struct state *st, const struct state_inpu
 		prune(p, rootfd, s->path);
 		deleted++;
 	}
-	if (deleted && sync)
-		syncfs(tmpfd);
+	/* the names, durable before the records that vouch for them */
+	if ((nw || deleted) && b.sync)
+		syncfs(b.tmpfd);
+	rc = plan_record(p, rootfd, st, in, nin, force, err);
+out:
+	batch_close(&b);
+	return rc;
+}
 
-	/* 4: the final record: outputs with their stamps, inputs, meta, the log */
+int
+plan_record(struct plan *p, int rootfd, struct state *st, const struct state_input *in, size_t nin,
+	    bool force, char **err)
+{
+	/* the final record: outputs with their stamps, inputs, meta, the log */
 	if (state_begin(st) != 0) {
 		*err = xstrdup("cannot write the state DB");
-		goto out;
+		return -1;
 	}
-	long written = 0;
-	deleted = 0;
+	long written = 0, deleted = 0;
 	for (size_t i = 0; i < p->n; i++) {
 		struct step *s = &p->v[i];
 		if (s->recorded)
@@ -557,19 +620,195 @@ plan_apply(struct plan *p, int rootfd, struct state *st, const struct state_inpu
 	state_log_build(st, hex, written, deleted);
 	if (state_commit(st) != 0) {
 		*err = xstrdup("cannot commit to the state DB");
-		goto out;
+		return -1;
 	}
-	rc = 0;
-out:
-	for (size_t i = 0; i < nb; i++)
-		if (batch[i].fd >= 0)
-			close(batch[i].fd);
-	for (size_t i = 0; i < ndirs; i++)
-		close(dirs[i]);
-	free(batch);
-	free(dirs);
-	free(lastdir);
-	close(tmpfd);
+	return 0;
+}
+
+/* The fresh build. When nothing dpc generates exists yet (no records in
+ * the state DB, no layout root on disk), no file can drift and none needs
+ * comparing: each output is written as soon as a back end makes it, on a
+ * second thread, while the back ends make the rest. The write itself is
+ * plan_apply's: pending records before names appear, one sync per batch,
+ * unnamed files linked in; a killed fresh build leaves whole files that the
+ * next build recognises by their pending records. */
+struct writer {
+	struct outset *out;
+	struct state *st;
+	struct batch b;
+	pthread_t th;
+	pthread_mutex_t lock;
+	pthread_cond_t more;
+	size_t next;           /* the first output not yet taken */
+	bool done;             /* the back ends are finished */
+	char *err;             /* the first failure; owned */
+	struct fstamp *stamps; /* per output, in the order added */
+	size_t nstamps;
+};
+
+/* outputs taken from the set at once: fewer syncs, and most of them */
+#define WRITER_MIN_BATCH 256
+
+struct item {
+	const char *path, *node;
+	char *data;
+	size_t len;
+	struct hash hash;
+};
+
+static int
+writeitems(struct writer *w, const struct item *it, size_t n, struct fstamp *st)
+{
+	if (state_begin(w->st) != 0) {
+		w->err = xstrdup("cannot write the state DB (locked?)");
+		return -1;
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct state_output o = {.path = (char *)it[i].path, .node = (char *)it[i].node,
+					 .hash = it[i].hash, .pending = it[i].hash, .has_pending = true};
+		state_put_output(w->st, &o);
+	}
+	if (state_commit(w->st) != 0) {
+		w->err = xstrdup("cannot commit to the state DB");
+		return -1;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (batch_write(&w->b, it[i].path, it[i].data, it[i].len, true, &st[i], &w->err) != 0)
+			return -1;
+	return batch_flush(&w->b, &w->err);
+}
+
+static void *
+writeloop(void *arg)
+{
+	struct writer *w = arg;
+	struct item *it = xreallocarray(NULL, w->b.cap, sizeof(*it));
+	struct fstamp *st = xreallocarray(NULL, w->b.cap, sizeof(*st));
+	pthread_mutex_lock(&w->lock);
+	for (;;) {
+		while (!w->done && w->out->n - w->next < WRITER_MIN_BATCH)
+			pthread_cond_wait(&w->more, &w->lock);
+		size_t from = w->next, n = w->out->n - from;
+		if (n == 0)
+			break; /* done, and all taken */
+		if (n > w->b.cap)
+			n = w->b.cap;
+		for (size_t k = 0; k < n; k++) {
+			const struct output *o = &w->out->v[from + k];
+			it[k] = (struct item){o->path, o->node, o->data, o->len, o->hash};
+		}
+		w->next = from + n;
+		pthread_mutex_unlock(&w->lock);
+		int rc = w->err ? -1 : writeitems(w, it, n, st);
+		pthread_mutex_lock(&w->lock);
+		w->stamps = xreallocarray(w->stamps, from + n, sizeof(*w->stamps));
+		memcpy(w->stamps + from, st, n * sizeof(*st));
+		w->nstamps = from + n;
+		/* written: the bytes need not stay in memory */
+		for (size_t k = 0; rc == 0 && k < n; k++) {
+			struct output *o = &w->out->v[from + k];
+			if (!o->mapped) {
+				free(o->data);
+				o->data = NULL;
+			}
+		}
+	}
+	pthread_mutex_unlock(&w->lock);
+	free(it);
+	free(st);
+	return NULL;
+}
+
+static void
+writer_added(void *arg)
+{
+	struct writer *w = arg;
+	if (w->out->n - w->next >= WRITER_MIN_BATCH)
+		pthread_cond_signal(&w->more);
+}
+
+bool
+fresh_tree(struct state *st, int rootfd, const char *const roots[2])
+{
+	if (st->noutputs)
+		return false;
+	for (size_t i = 0; i < 2; i++) {
+		int fd = open_beneath(rootfd, roots[i], O_RDONLY | O_PATH, 0);
+		if (fd >= 0)
+			close(fd);
+		if (fd >= 0 || errno != ENOENT)
+			return false;
+	}
+	return true;
+}
+
+struct writer *
+writer_start(struct outset *out, struct state *st, int rootfd, char **err)
+{
+	struct writer *w = xcalloc(1, sizeof(*w));
+	w->out = out;
+	w->st = st;
+	if (batch_open(&w->b, rootfd, err) != 0) {
+		free(w);
+		return NULL;
+	}
+	pthread_mutex_init(&w->lock, NULL);
+	pthread_cond_init(&w->more, NULL);
+	out->lock = &w->lock;
+	out->added = writer_added;
+	out->arg = w;
+	if (pthread_create(&w->th, NULL, writeloop, w) != 0) {
+		*err = xstrdup("cannot start a thread");
+		out->lock = NULL;
+		out->added = NULL;
+		batch_close(&w->b);
+		pthread_mutex_destroy(&w->lock);
+		pthread_cond_destroy(&w->more);
+		free(w);
+		return NULL;
+	}
+	return w;
+}
+
+static int
+cmpstep(const void *a, const void *b)
+{
+	return strcmp(((const struct step *)a)->path, ((const struct step *)b)->path);
+}
+
+int
+writer_finish(struct writer *w, struct plan *p, char **err)
+{
+	pthread_mutex_lock(&w->lock);
+	w->done = true;
+	pthread_cond_signal(&w->more);
+	pthread_mutex_unlock(&w->lock);
+	pthread_join(w->th, NULL);
+	struct outset *out = w->out;
+	out->lock = NULL;
+	out->added = NULL;
+	out->arg = NULL;
+	/* the plan of what was done: every file added */
+	for (size_t i = 0; i < out->n; i++) {
+		struct step *s = plan_add(p, A_ADD, out->v[i].path, out->v[i].node, xstrdup("missing"));
+		s->out = &out->v[i];
+		s->written = i < w->nstamps ? w->stamps[i] : (struct fstamp){0};
+	}
+	if (p->n > 1)
+		qsort(p->v, p->n, sizeof(*p->v), cmpstep);
+	int rc = 0;
+	if (w->err) {
+		*err = w->err;
+		w->err = NULL;
+		rc = -1;
+	} else if (out->n && w->b.sync) {
+		syncfs(w->b.tmpfd); /* the names, durable before the records vouch for them */
+	}
+	batch_close(&w->b);
+	pthread_mutex_destroy(&w->lock);
+	pthread_cond_destroy(&w->more);
+	free(w->stamps);
+	free(w);
 	return rc;
 }
 

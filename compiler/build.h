@@ -41,6 +41,8 @@ struct plan {
  * clean clone); the committed registry.json then tells dpc's files apart
  * from hand edits. */
 void plan_make(struct plan *p, struct compilation *c, struct state *st);
+/* an empty plan for the compilation's layout (plan_make starts with it) */
+void plan_init(struct plan *p, const struct compilation *c);
 void plan_free(struct plan *p);
 /* add a step; reason is owned by the plan from then on */
 struct step *plan_add(struct plan *p, enum action act, const char *path, const char *node, char *reason);
@@ -51,6 +53,23 @@ const char *action_name(enum action a);
  * with *err set (owned). */
 int plan_apply(struct plan *p, int rootfd, struct state *st, const struct state_input *in, size_t nin,
 	       bool force, char **err);
+
+/* the final records of an applied plan: outputs, inputs, meta, the log
+ * (plan_apply ends with it; a fresh build calls it once its writer is done) */
+int plan_record(struct plan *p, int rootfd, struct state *st, const struct state_input *in, size_t nin,
+		bool force, char **err);
+
+/* The fresh build (build.c explains it). fresh_tree: true when nothing
+ * dpc generates exists yet: no output records, and neither layout root on
+ * disk. writer_start: from then on, every output added to out is written
+ * on a second thread; returns NULL (with *err, owned) if it cannot start.
+ * writer_finish: wait for the last write, free the writer, and fill p
+ * (empty, from plan_make's caller) with the ADD steps done; 0, or -1 with
+ * *err. Then plan_record records the build. */
+struct writer;
+bool fresh_tree(struct state *st, int rootfd, const char *const roots[2]);
+struct writer *writer_start(struct outset *out, struct state *st, int rootfd, char **err);
+int writer_finish(struct writer *w, struct plan *p, char **err);
 
 /* the stat pass: what differs from the state DB's records */
 #define STAT_MAX_DIFFS 64

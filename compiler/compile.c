@@ -6,6 +6,7 @@
 #include <string.h>
 #include <stdio.h>
 #include <time.h>
+#include <malloc.h>
 
 #ifndef DPC_VERSION
 #define DPC_VERSION "0.1.0"
@@ -40,13 +41,20 @@ phase_time(const char *what)
 	struct timespec now;
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	if (what && last.tv_sec)
-		fprintf(stderr, "dpc: %-10s %7.1f ms\n", what,
-			(double)(now.tv_sec - last.tv_sec) * 1e3 + (double)(now.tv_nsec - last.tv_nsec) / 1e6);
+		fprintf(stderr, "dpc: %-10s %7.1f ms %6.1f MB\n", what,
+			(double)(now.tv_sec - last.tv_sec) * 1e3 + (double)(now.tv_nsec - last.tv_nsec) / 1e6, (double)mallinfo2().uordblks/1048576);
 	last = now;
 }
 
 bool
 compile_run(struct compilation *c, const char *root, int rootfd, const char *specpath)
+{
+	return compile_run_hooked(c, root, rootfd, specpath, NULL, NULL);
+}
+
+bool
+compile_run_hooked(struct compilation *c, const char *root, int rootfd, const char *specpath,
+		   void (*before_emit)(struct compilation *c, void *arg), void *arg)
 {
 	*c = (struct compilation){.root = root, .specpath = specpath, .rootfd = rootfd};
 	c->diags.root = root;
@@ -64,6 +72,8 @@ compile_run(struct compilation *c, const char *root, int rootfd, const char *spe
 	phase_time("graph");
 	if (c->diags.nerrors)
 		return false;
+	if (before_emit)
+		before_emit(c, arg);
 	for (size_t i = 0; i < LEN(backends); i++) {
 		/* once the outputs hold what they need of the sources, the sources
 		 * need not stay in memory (diagnostics read them again) */
@@ -72,7 +82,8 @@ compile_run(struct compilation *c, const char *root, int rootfd, const char *spe
 		backends[i].emit(c->graph, &c->out);
 		phase_time(backends[i].name);
 	}
-	outset_sort(&c->out);
+	if (!c->out.lock) /* a writer takes them in the order made; it sorts its plan */
+		outset_sort(&c->out);
 	diag_release_texts(&c->diags);
 	phase_time("emit");
 	return true;

@@ -24,6 +24,10 @@ struct compilation {
  * outputs are then complete); diagnostics are in c->diags either way. The
  * caller opens rootfd (a directory) and owns it. */
 bool compile_run(struct compilation *c, const char *root, int rootfd, const char *specpath);
+/* the same, calling before_emit(c, arg) once the graph is known to be good,
+ * before the back ends run (a fresh build starts its writer there) */
+bool compile_run_hooked(struct compilation *c, const char *root, int rootfd, const char *specpath,
+			void (*before_emit)(struct compilation *c, void *arg), void *arg);
 
 /* the stamp to record for an input: known (from read_beneath) or a stat,
  * made "racily clean" (size -1) when the file changed in the last 2 s */

@@ -6,6 +6,7 @@
 #ifndef DPC_EMIT_H
 #define DPC_EMIT_H
 
+#include <pthread.h>
 #include <yaml.h>
 
 #include "ir.h"
@@ -25,12 +26,20 @@ struct output {
 struct outset {
 	struct output *v;
 	size_t n, cap;
+	/* when set (a fresh build), outset_add holds lock while it adds, then
+	 * calls added(arg): another thread writes outputs out as they come */
+	pthread_mutex_t *lock;
+	void (*added)(void *arg);
+	void *arg;
 };
 
 /* add an output; takes ownership of path and data */
 void outset_add(struct outset *o, char *path, char *data, size_t len, const char *node);
 /* the same for data from mmap (a private, writable mapping of len bytes) */
 void outset_add_mapped(struct outset *o, char *path, char *data, size_t len, const char *node);
+/* the outputs sorted by path, as pointers into o (valid until the next
+ * outset_add); an owned array */
+const struct output **outset_sorted(const struct outset *o);
 /* sort by path; two outputs with one path are a bug in a back end */
 void outset_sort(struct outset *o);
 void outset_free(struct outset *o);

@@ -48,15 +48,16 @@ emit_registry(const struct graph *g, struct outset *out)
 	cJSON_free(t);
 	buf_puts(&b, ",\n\"nodes\":[\n");
 
-	/* outputs per node, in path order */
-	outset_sort(out);
+	/* outputs per node, in path order; sorted through pointers, since the
+	 * set may be being written out on another thread (a fresh build) */
+	const struct output **ov = outset_sorted(out);
 	size_t *first = xreallocarray(NULL, g->n + 1, sizeof(size_t)); /* a chain per node */
 	size_t *next = xreallocarray(NULL, out->n + 1, sizeof(size_t));
 	size_t *last = xreallocarray(NULL, g->n + 1, sizeof(size_t));
 	for (size_t i = 0; i <= g->n; i++)
 		first[i] = last[i] = SIZE_MAX;
 	for (size_t i = 0; i < out->n; i++) {
-		struct node *n = graph_find(g, out->v[i].node);
+		struct node *n = graph_find(g, ov[i]->node);
 		size_t k = n ? (size_t)(n - g->nodes) : g->n;
 		next[i] = SIZE_MAX;
 		if (first[k] == SIZE_MAX)
@@ -101,7 +102,7 @@ emit_registry(const struct graph *g, struct outset *out)
 			cJSON_AddItemToArray(in, cJSON_CreateString(n->external[j]));
 		cJSON *outs = cJSON_AddArrayToObject(o, "outputs");
 		for (size_t j = first[n - g->nodes]; j != SIZE_MAX; j = next[j])
-			cJSON_AddItemToArray(outs, cJSON_CreateString(out->v[j].path));
+			cJSON_AddItemToArray(outs, cJSON_CreateString(ov[j]->path));
 		hash_hex(n->hash, hex);
 		cJSON_AddStringToObject(o, "hash", hex);
 		putline(&b, o, i + 1 == g->n);
@@ -115,13 +116,14 @@ emit_registry(const struct graph *g, struct outset *out)
 	buf_puts(&b, "],\n\"outputs\":[\n");
 	for (size_t i = 0; i < out->n; i++) {
 		cJSON *o = cJSON_CreateObject();
-		cJSON_AddStringToObject(o, "path", out->v[i].path);
-		cJSON_AddStringToObject(o, "node", out->v[i].node);
-		hash_hex(out->v[i].hash, hex);
+		cJSON_AddStringToObject(o, "path", ov[i]->path);
+		cJSON_AddStringToObject(o, "node", ov[i]->node);
+		hash_hex(ov[i]->hash, hex);
 		cJSON_AddStringToObject(o, "hash", hex);
 		putline(&b, o, i + 1 == out->n);
 	}
 	buf_puts(&b, "]}\n");
+	free(ov);
 	size_t len = b.len;
 	outset_add(out, xasprintf("%s/registry.json", s->layout_assets), buf_take(&b), len, "project");
 }

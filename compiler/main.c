@@ -93,11 +93,21 @@ openroot(const struct opts *o, cJSON *doc)
 	return fd;
 }
 
+static int compile_hooked(const struct opts *o, struct compilation *c, int rootfd, cJSON *doc,
+			  void (*hook)(struct compilation *, void *), void *arg);
+
 /* compile, printing diagnostics; returns 0, or 2 when the spec has errors */
 static int
 compile(const struct opts *o, struct compilation *c, int rootfd, cJSON *doc)
 {
-	bool ok = compile_run(c, o->dir, rootfd, o->spec);
+	return compile_hooked(o, c, rootfd, doc, NULL, NULL);
+}
+
+static int
+compile_hooked(const struct opts *o, struct compilation *c, int rootfd, cJSON *doc,
+	       void (*hook)(struct compilation *, void *), void *arg)
+{
+	bool ok = compile_run_hooked(c, o->dir, rootfd, o->spec, hook, arg);
 	if (doc)
 		cJSON_AddItemToObject(doc, "diagnostics", diag_json(&c->diags));
 	else
@@ -186,6 +196,19 @@ summary(struct plan *p, cJSON *doc)
 		cJSON_AddNumberToObject(s, action_name((enum action)a), (double)p->count[a]);
 }
 
+/* say what a build did */
+static void
+reportplan(struct opts *o, struct plan *p)
+{
+	printplan(o, p, NULL, false);
+	size_t w = p->count[A_ADD] + p->count[A_UPDATE] + (o->force ? p->count[A_DRIFT] : 0);
+	if (w + p->count[A_DELETE] == 0)
+		printf("dpc: nothing to write (%zu generated files up to date)\n", p->count[A_SAME]);
+	else
+		printf("dpc: wrote %zu file%s, deleted %zu, %zu unchanged\n", w, w == 1 ? "" : "s",
+		       p->count[A_DELETE], p->count[A_SAME]);
+}
+
 /* stop at drift (unless --force), else write the plan and say what was done */
 static int
 applyplan(struct opts *o, struct plan *p, int rootfd, struct state *st, const struct state_input *in,
@@ -211,17 +234,66 @@ applyplan(struct opts *o, struct plan *p, int rootfd, struct state *st, const st
 		code = 1;
 	} else if (!doc) {
 		phase_time("apply");
-		printplan(o, p, NULL, false);
-		size_t w = p->count[A_ADD] + p->count[A_UPDATE] + (o->force ? p->count[A_DRIFT] : 0);
-		if (w + p->count[A_DELETE] == 0)
-			printf("dpc: nothing to write (%zu generated files up to date)\n", p->count[A_SAME]);
-		else
-			printf("dpc: wrote %zu file%s, deleted %zu, %zu unchanged\n", w, w == 1 ? "" : "s",
-			       p->count[A_DELETE], p->count[A_SAME]);
+		reportplan(o, p);
 	}
 	if (doc)
 		summary(p, doc);
 	return code;
+}
+
+/* the fresh build: nothing generated exists yet, so a writer thread writes
+ * each output as the back ends make it (see build.c) */
+struct fresh {
+	struct state *st;
+	struct writer *w;
+};
+
+static void
+startfresh(struct compilation *c, void *arg)
+{
+	struct fresh *f = arg;
+	const char *roots[2] = {c->spec->layout_dbt, c->spec->layout_assets};
+	char *err = NULL;
+	if (fresh_tree(f->st, c->rootfd, roots))
+		f->w = writer_start(&c->out, f->st, c->rootfd, &err);
+	free(err); /* no writer: the ordinary build does it all */
+}
+
+/* after a fresh build's compilation: wait for the writer, record, report */
+static int
+finishfresh(struct opts *o, struct compilation *c, struct writer *w, struct state *st, cJSON *doc)
+{
+	struct plan p;
+	plan_init(&p, c);
+	char *err = NULL;
+	int rc = writer_finish(w, &p, &err);
+	if (rc == 0) {
+		size_t nin;
+		struct state_input *in = compile_inputs(c, &nin);
+		rc = plan_record(&p, c->rootfd, st, in, nin, false, &err);
+		for (size_t i = 0; i < nin; i++)
+			free(in[i].path);
+		free(in);
+	}
+	phase_time("apply");
+	if (doc) {
+		cJSON_AddBoolToObject(doc, "noop", false);
+		printplan(o, &p, doc, false);
+		/* nothing was there before: every node is new */
+		cJSON *down = cJSON_AddArrayToObject(doc, "downstream");
+		for (size_t i = 0; i < c->graph->n; i++)
+			cJSON_AddItemToArray(down, cJSON_CreateString(c->graph->nodes[i].id));
+		if (rc)
+			cJSON_AddStringToObject(doc, "error", err);
+		summary(&p, doc);
+	} else if (rc) {
+		fprintf(stderr, "dpc: %s\n", err);
+	} else {
+		reportplan(o, &p);
+	}
+	free(err);
+	plan_free(&p);
+	return rc ? 1 : 0;
 }
 
 static int
@@ -298,8 +370,11 @@ cmd_build(struct opts *o)
 		quick_free(&q);
 	}
 	struct compilation c;
-	code = compile(o, &c, rootfd, doc);
-	if (code == 0) {
+	struct fresh fresh = {&st, NULL};
+	code = compile_hooked(o, &c, rootfd, doc, o->force ? NULL : startfresh, &fresh);
+	if (fresh.w) {
+		code = finishfresh(o, &c, fresh.w, &st, doc);
+	} else if (code == 0) {
 		struct plan p;
 		plan_make(&p, &c, &st);
 		phase_time("plan");

@@ -164,9 +164,12 @@ quick_plan(struct quick *q, struct state *st, const struct changes *ch, int root
 	*q = (struct quick){0};
 	q->diags.root = root;
 	*p = (struct plan){0};
-	if (!ch->complete || ch->noutputs || !ch->ninputs)
-		return decline(q, xstrdup(ch->noutputs ? "a generated file is not as dpc left it"
-						       : "too many files changed"));
+	if (!ch->ninputs && !ch->noutputs)
+		return decline(q, xstrdup("no record of an earlier build to start from"));
+	if (!ch->complete)
+		return decline(q, xstrdup("too many files changed"));
+	if (ch->noutputs)
+		return decline(q, xstrdup("a generated file is not as dpc left it"));
 	char *reg = state_meta(st, "registry");
 	struct state_output *regrec = reg ? state_output(st, reg) : NULL;
 	if (!regrec) {

@@ -10,22 +10,52 @@
 void
 outset_add(struct outset *o, char *path, char *data, size_t len, const char *node)
 {
-	VEC_PUSH(o->v, o->n, o->cap);
 	data = xreallocarray(data, len + 1, 1); /* give back what a growing buffer left over */
-	o->v[o->n++] = (struct output){path, data, len, node, hash_bytes(data, len), false};
+	struct output out = {path, data, len, node, hash_bytes(data, len), false};
+	if (o->lock)
+		pthread_mutex_lock(o->lock);
+	VEC_PUSH(o->v, o->n, o->cap);
+	o->v[o->n++] = out;
+	if (o->added)
+		o->added(o->arg);
+	if (o->lock)
+		pthread_mutex_unlock(o->lock);
 }
 
 void
 outset_add_mapped(struct outset *o, char *path, char *data, size_t len, const char *node)
 {
+	struct output out = {path, data, len, node, hash_bytes(data, len), true};
+	if (o->lock)
+		pthread_mutex_lock(o->lock);
 	VEC_PUSH(o->v, o->n, o->cap);
-	o->v[o->n++] = (struct output){path, data, len, node, hash_bytes(data, len), true};
+	o->v[o->n++] = out;
+	if (o->added)
+		o->added(o->arg);
+	if (o->lock)
+		pthread_mutex_unlock(o->lock);
 }
 
 static int
 cmpout(const void *a, const void *b)
 {
 	return strcmp(((const struct output *)a)->path, ((const struct output *)b)->path);
+}
+
+static int
+cmpoutp(const void *a, const void *b)
+{
+	return strcmp((*(const struct output *const *)a)->path, (*(const struct output *const *)b)->path);
+}
+
+const struct output **
+outset_sorted(const struct outset *o)
+{
+	const struct output **v = xreallocarray(NULL, o->n + 1, sizeof(*v));
+	for (size_t i = 0; i < o->n; i++)
+		v[i] = &o->v[i];
+	qsort(v, o->n, sizeof(*v), cmpoutp);
+	return v;
 }
 
 void

@@ -13,7 +13,10 @@
 # itself, no file both versions have may be missing, and nothing else (a
 # temporary file, a partial write) may be there. Then `dpc build` must
 # finish, `dpc check` must exit 0 and the tree must equal the reference of
-# the current version.
+# the current version. Then KILL_FRESH_RUNS (default 10) fresh builds (no
+# data/, no .dpc/) are killed the same way: what they leave must be whole
+# files, and the next build must finish the tree; these kills land within
+# the time the reference build took, so most catch the writer mid-way.
 #
 # A build slower than KILL_MAX_MS is only ever killed before it renames
 # anything: the last lines say how many kills landed while files were
@@ -80,6 +83,7 @@ gen() {
 
 # sums DIR: "path crc size" of every file under DIR/data, sorted
 sums() {
+	[ -d "$1/data" ] || return 0
 	(cd "$1" && find data -type f -exec cksum {} + | awk '{ print $3, $1, $2 }' | sort)
 }
 
@@ -102,6 +106,7 @@ for v in A B; do
 	}
 	t1=$(ms)
 	sums "$work/ref$v" >"$work/sums$v"
+	reftime=$((t1 - t0))
 	echo "kill: reference $v: $(wc -l <"$work/sums$v") files, built in $((t1 - t0)) ms"
 done
 
@@ -206,5 +211,53 @@ while read -r delay; do
 done <"$work/delays"
 
 echo "kill: $mixed of $runs kills landed while files were being renamed, $finished builds finished before the kill"
+
+# Fresh builds (no data/, no .dpc/: the writer thread writes while the back
+# ends run) killed at random: every file there is whole, and the next build
+# finishes the tree and recognises what the killed one wrote as its own.
+fresh=${KILL_FRESH_RUNS:-10}
+awk -v seed="$seed" -v n="$fresh" -v max="$reftime" \
+	'BEGIN { srand(seed + 1); for (i = 0; i < n; i++) printf "%.3f\n", rand() * max / 1000 }' >"$work/fdelays"
+partial=0
+while read -r delay; do
+	run=$((run + 1))
+	rm -rf "$proj/data" "$proj/.dpc"
+	"$dpc" -C "$proj" build >"$work/killed.log" 2>&1 &
+	pid=$!
+	sleep "$delay"
+	kill -9 "$pid" 2>/dev/null || :
+	{ wait "$pid" || :; } 2>/dev/null
+	pid=
+	ok=true
+	why=
+	sums "$proj" >"$work/sumsK"
+	awk -v f="$work/sums$cur" 'FILENAME == f { r[$1] = $2 " " $3; next }
+		!($1 in r) || r[$1] != $2 " " $3 { print "not whole: " $1; bad = 1 }
+		END { exit bad }' "$work/sums$cur" "$work/sumsK" >"$work/verdict" || {
+		ok=false
+		why=" after the kill: $(head -n 3 "$work/verdict" | tr '\n' ';')"
+	}
+	n=$(wc -l <"$work/sumsK")
+	[ "$n" -gt 0 ] && [ "$n" -lt "$(wc -l <"$work/sums$cur")" ] && partial=$((partial + 1))
+	if ! "$dpc" -C "$proj" build >"$work/build.log" 2>&1; then
+		ok=false
+		why="$why the build after the kill failed: $(tail -n 3 "$work/build.log" | tr '\n' ';')"
+		"$dpc" -C "$proj" build --force >/dev/null 2>&1 || :
+	elif ! "$dpc" -C "$proj" check >"$work/check.log" 2>&1; then
+		ok=false
+		why="$why dpc check after the build failed: $(tail -n 3 "$work/check.log" | tr '\n' ';')"
+	elif ! diff -r "$work/ref$cur/data" "$proj/data" >"$work/diff" 2>&1; then
+		ok=false
+		why="$why the tree differs from reference $cur: $(head -n 3 "$work/diff" | tr '\n' ';')"
+	fi
+	if $ok; then
+		passed=$((passed + 1))
+		echo "kill $run: ok (fresh build killed after ${delay}s with $n files written)"
+	else
+		failed=$((failed + 1))
+		echo "kill $run: FAILED (fresh build killed after ${delay}s with $n files written):$why"
+	fi
+done <"$work/fdelays"
+echo "kill: $partial of $fresh fresh builds were killed with part of the tree written"
 echo "kill: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
