@@ -20,15 +20,41 @@ cmpid(const void *a, const void *b)
 	return strcmp(x->id, y->id);
 }
 
+/* a string member whose key and value outlive the object: each object is
+ * printed and deleted at once, so nothing is copied */
+static void
+addstr(cJSON *o, const char *key, const char *val)
+{
+	cJSON_AddItemToObjectCS(o, key, cJSON_CreateStringReference(val));
+}
+
+/* a line or column number: printed as cJSON prints a whole number, without
+ * its round trip through printf("%g") and sscanf, which is most of the
+ * registry's time */
+static cJSON *
+count(unsigned v)
+{
+	char s[16];
+	snprintf(s, sizeof(s), "%u", v);
+	return cJSON_CreateRaw(s);
+}
+
 /* one JSON object on its own line: small diffs in git, jq-friendly, and the
- * cJSON tree of one node at a time instead of the whole graph's */
+ * cJSON tree of one node at a time instead of the whole graph's. Printed
+ * straight into the registry's buffer when it fits in what is reserved */
 static void
 putline(struct buf *b, cJSON *o, bool last)
 {
-	char *t = cJSON_PrintUnformatted(o);
-	buf_puts(b, t);
+	enum { ROOM = 1 << 16 };
+	buf_reserve(b, ROOM);
+	if (cJSON_PrintPreallocated(o, b->data + b->len, ROOM, false)) {
+		b->len += strlen(b->data + b->len);
+	} else {
+		char *t = cJSON_PrintUnformatted(o);
+		buf_puts(b, t);
+		cJSON_free(t);
+	}
 	buf_puts(b, last ? "\n" : ",\n");
-	cJSON_free(t);
 	cJSON_Delete(o);
 }
 
@@ -74,37 +100,40 @@ emit_registry(const struct graph *g, struct outset *out)
 	for (size_t i = 0; i < g->n; i++) {
 		const struct node *n = v[i];
 		cJSON *o = cJSON_CreateObject();
-		cJSON_AddStringToObject(o, "id", n->id);
-		cJSON_AddStringToObject(o, "kind", node_kindname(n->kind));
-		cJSON_AddStringToObject(o, "name", n->name);
+		addstr(o, "id", n->id);
+		addstr(o, "kind", node_kindname(n->kind));
+		addstr(o, "name", n->name);
 		if (n->layer)
-			cJSON_AddStringToObject(o, "layer", n->layer);
+			addstr(o, "layer", n->layer);
 		if (n->materialized)
-			cJSON_AddStringToObject(o, "materialized", n->materialized);
+			addstr(o, "materialized", n->materialized);
 		if (n->test) {
-			cJSON_AddStringToObject(o, "column", n->column);
-			cJSON_AddStringToObject(o, "tests", g->nodes[n->tested].id);
+			addstr(o, "column", n->column);
+			addstr(o, "tests", g->nodes[n->tested].id);
 		}
-		cJSON *at = cJSON_AddObjectToObject(o, "defined_at");
+		cJSON *at = cJSON_CreateObject();
+		cJSON_AddItemToObjectCS(o, "defined_at", at);
 		unsigned line, col;
-		cJSON_AddStringToObject(at, "file", node_specfile(g, n));
+		addstr(at, "file", node_specfile(g, n));
 		if (diag_linecol(g->diags, n->loc, &line, &col)) {
-			cJSON_AddNumberToObject(at, "line", line);
-			cJSON_AddNumberToObject(at, "column", col);
+			cJSON_AddItemToObjectCS(at, "line", count(line));
+			cJSON_AddItemToObjectCS(at, "column", count(col));
 		}
 		if (n->file && !(n->model && n->model->sql.inline_sql) &&
 		    !(n->singular && n->singular->sql.inline_sql))
-			cJSON_AddStringToObject(o, "file", n->file);
-		cJSON *in = cJSON_AddArrayToObject(o, "inputs");
+			addstr(o, "file", n->file);
+		cJSON *in = cJSON_CreateArray();
+		cJSON_AddItemToObjectCS(o, "inputs", in);
 		for (size_t j = 0; j < n->ndeps; j++)
-			cJSON_AddItemToArray(in, cJSON_CreateString(g->nodes[n->deps[j].to].id));
+			cJSON_AddItemToArray(in, cJSON_CreateStringReference(g->nodes[n->deps[j].to].id));
 		for (size_t j = 0; j < n->nexternal; j++)
-			cJSON_AddItemToArray(in, cJSON_CreateString(n->external[j]));
-		cJSON *outs = cJSON_AddArrayToObject(o, "outputs");
+			cJSON_AddItemToArray(in, cJSON_CreateStringReference(n->external[j]));
+		cJSON *outs = cJSON_CreateArray();
+		cJSON_AddItemToObjectCS(o, "outputs", outs);
 		for (size_t j = first[n - g->nodes]; j != SIZE_MAX; j = next[j])
-			cJSON_AddItemToArray(outs, cJSON_CreateString(ov[j]->path));
+			cJSON_AddItemToArray(outs, cJSON_CreateStringReference(ov[j]->path));
 		hash_hex(n->hash, hex);
-		cJSON_AddStringToObject(o, "hash", hex);
+		addstr(o, "hash", hex);
 		putline(&b, o, i + 1 == g->n);
 	}
 	free(v);
@@ -116,10 +145,10 @@ emit_registry(const struct graph *g, struct outset *out)
 	buf_puts(&b, "],\n\"outputs\":[\n");
 	for (size_t i = 0; i < out->n; i++) {
 		cJSON *o = cJSON_CreateObject();
-		cJSON_AddStringToObject(o, "path", ov[i]->path);
-		cJSON_AddStringToObject(o, "node", ov[i]->node);
+		addstr(o, "path", ov[i]->path);
+		addstr(o, "node", ov[i]->node);
 		hash_hex(ov[i]->hash, hex);
-		cJSON_AddStringToObject(o, "hash", hex);
+		addstr(o, "hash", hex);
 		putline(&b, o, i + 1 == out->n);
 	}
 	buf_puts(&b, "]}\n");

@@ -321,7 +321,11 @@ hash_eq(struct hash a, struct hash b)
 void
 hash_hex(struct hash h, char out[33])
 {
-	snprintf(out, 33, "%016llx%016llx", (unsigned long long)h.hi, (unsigned long long)h.lo);
+	static const char digits[] = "0123456789abcdef";
+	uint64_t v[2] = {h.hi, h.lo};
+	for (int i = 0; i < 32; i++)
+		out[i] = digits[(v[i / 16] >> (60 - 4 * (i % 16))) & 15];
+	out[32] = '\0';
 }
 
 bool

@@ -174,9 +174,10 @@ ambiguous(const char *s)
 		"yes", "Yes", "YES", "no", "No", "NO", "on", "On", "ON", "off", "Off", "OFF",
 		"y", "Y", "n", "N", ".nan", ".NaN", ".NAN", ".inf", ".Inf", ".INF", "-.inf", "+.inf",
 	};
-	for (size_t i = 0; i < LEN(words); i++)
-		if (strcmp(s, words[i]) == 0)
-			return true;
+	if (strlen(s) <= 5) /* the longest word */
+		for (size_t i = 0; i < LEN(words); i++)
+			if (strcmp(s, words[i]) == 0)
+				return true;
 	/* anything that starts like a number, a date or a sexagesimal */
 	const char *p = s;
 	if (*p == '+' || *p == '-' || *p == '.')
