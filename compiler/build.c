@@ -128,6 +128,20 @@ plan_make(struct plan *p, struct compilation *c, struct state *st)
 	for (size_t i = 0; i < c->out.n; i++) {
 		const struct output *o = &c->out.v[i];
 		strmap_put(&wanted, o->path, (void *)o);
+		if (o->once) {
+			/* written when absent; once there, the user's */
+			int fd = open_beneath(c->rootfd, o->path, O_RDONLY | O_PATH, 0);
+			if (fd >= 0) {
+				close(fd);
+				continue;
+			}
+			struct step *s = errno == ENOENT
+				? plan_add(p, A_ADD, o->path, o->node, xstrdup("missing (written once, then yours)"))
+				: plan_add(p, A_DRIFT, o->path, o->node,
+					   xasprintf("cannot look at it: %s", strerror(errno)));
+			s->out = o;
+			continue;
+		}
 		struct state_output *rec = st ? state_output(st, o->path) : NULL;
 		/* the stat says the file is as dpc left it: no need to read it */
 		if (rec && hash_eq(rec->hash, o->hash) && !rec->has_pending &&
@@ -514,7 +528,7 @@ plan_apply(struct plan *p, int rootfd, struct state *st, const struct state_inpu
 	}
 	for (size_t i = 0; i < p->n; i++) {
 		struct step *s = &p->v[i];
-		if (!writing(s, force))
+		if (!writing(s, force) || s->out->once)
 			continue;
 		struct state_output *rec = state_output(st, s->path);
 		struct state_output o = {.path = (char *)s->path, .node = (char *)s->node,
@@ -582,8 +596,8 @@ plan_record(struct plan *p, int rootfd, struct state *st, const struct state_inp
 	long written = 0, deleted = 0;
 	for (size_t i = 0; i < p->n; i++) {
 		struct step *s = &p->v[i];
-		if (s->recorded)
-			continue; /* its row is exact already: a no-change build writes no rows */
+		if (s->recorded || (s->out && s->out->once))
+			continue; /* its row is exact already, or it is not dpc's to record */
 		if (s->out && (s->act != A_DRIFT || force)) {
 			struct state_output o = {.path = (char *)s->path, .node = (char *)s->node,
 						 .hash = s->out->hash,
@@ -654,6 +668,7 @@ struct item {
 	char *data;
 	size_t len;
 	struct hash hash;
+	bool once;
 };
 
 static int
@@ -664,6 +679,8 @@ writeitems(struct writer *w, const struct item *it, size_t n, struct fstamp *st)
 		return -1;
 	}
 	for (size_t i = 0; i < n; i++) {
+		if (it[i].once)
+			continue;
 		struct state_output o = {.path = (char *)it[i].path, .node = (char *)it[i].node,
 					 .hash = it[i].hash, .pending = it[i].hash, .has_pending = true};
 		state_put_output(w->st, &o);
@@ -672,9 +689,20 @@ writeitems(struct writer *w, const struct item *it, size_t n, struct fstamp *st)
 		w->err = xstrdup("cannot commit to the state DB");
 		return -1;
 	}
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++) {
+		st[i] = (struct fstamp){0};
+		if (it[i].once) {
+			/* written only when absent; the rest of the tree is new,
+			 * but a file written once may live outside it */
+			int fd = open_beneath(w->b.rootfd, it[i].path, O_RDONLY | O_PATH, 0);
+			if (fd >= 0) {
+				close(fd);
+				continue;
+			}
+		}
 		if (batch_write(&w->b, it[i].path, it[i].data, it[i].len, true, &st[i], &w->err) != 0)
 			return -1;
+	}
 	return batch_flush(&w->b, &w->err);
 }
 
@@ -695,7 +723,7 @@ writeloop(void *arg)
 			n = w->b.cap;
 		for (size_t k = 0; k < n; k++) {
 			const struct output *o = &w->out->v[from + k];
-			it[k] = (struct item){o->path, o->node, o->data, o->len, o->hash};
+			it[k] = (struct item){o->path, o->node, o->data, o->len, o->hash, o->once};
 		}
 		w->next = from + n;
 		pthread_mutex_unlock(&w->lock);
@@ -790,9 +818,13 @@ writer_finish(struct writer *w, struct plan *p, char **err)
 	out->arg = NULL;
 	/* the plan of what was done: every file added */
 	for (size_t i = 0; i < out->n; i++) {
-		struct step *s = plan_add(p, A_ADD, out->v[i].path, out->v[i].node, xstrdup("missing"));
+		struct fstamp written = i < w->nstamps ? w->stamps[i] : (struct fstamp){0};
+		if (out->v[i].once && !written.exists)
+			continue; /* there already: left alone */
+		struct step *s = plan_add(p, A_ADD, out->v[i].path, out->v[i].node,
+					  xstrdup(out->v[i].once ? "missing (written once, then yours)" : "missing"));
 		s->out = &out->v[i];
-		s->written = i < w->nstamps ? w->stamps[i] : (struct fstamp){0};
+		s->written = written;
 	}
 	if (p->n > 1)
 		qsort(p->v, p->n, sizeof(*p->v), cmpstep);

@@ -49,14 +49,17 @@ phase_time(const char *what)
 bool
 compile_run(struct compilation *c, const char *root, int rootfd, const char *specpath)
 {
-	return compile_run_hooked(c, root, rootfd, specpath, NULL, NULL);
+	return compile_run_hooked(c, root, rootfd, specpath, NULL, NULL, NULL);
 }
 
 bool
 compile_run_hooked(struct compilation *c, const char *root, int rootfd, const char *specpath,
+		   const struct compile_options *opts,
 		   void (*before_emit)(struct compilation *c, void *arg), void *arg)
 {
 	*c = (struct compilation){.root = root, .specpath = specpath, .rootfd = rootfd};
+	if (opts)
+		c->opts = *opts;
 	c->diags.root = root;
 	phase_time(NULL);
 	c->spec = spec_load(&c->arena, &c->diags, root, specpath);

@@ -9,6 +9,11 @@
 #include "spec.h"
 #include "state.h"
 
+/* what the command line asks of a compilation */
+struct compile_options {
+	bool allow_destructive; /* migrations may drop tables and columns, narrow types */
+};
+
 struct compilation {
 	const char *root;      /* the project folder; borrowed */
 	const char *specpath;  /* relative to root; borrowed */
@@ -18,15 +23,18 @@ struct compilation {
 	struct spec *spec;
 	struct graph *graph;
 	struct outset out;     /* what the back ends want on disk, sorted by path */
+	struct compile_options opts;
 };
 
 /* Compile the project at root. Returns true when there are no errors (the
  * outputs are then complete); diagnostics are in c->diags either way. The
  * caller opens rootfd (a directory) and owns it. */
 bool compile_run(struct compilation *c, const char *root, int rootfd, const char *specpath);
-/* the same, calling before_emit(c, arg) once the graph is known to be good,
- * before the back ends run (a fresh build starts its writer there) */
+/* the same with options (NULL: the defaults), calling before_emit(c, arg)
+ * once the graph is known to be good, before the back ends run (a fresh
+ * build starts its writer there) */
 bool compile_run_hooked(struct compilation *c, const char *root, int rootfd, const char *specpath,
+			const struct compile_options *opts,
 			void (*before_emit)(struct compilation *c, void *arg), void *arg);
 
 /* the stamp to record for an input: known (from read_beneath) or a stat,

@@ -21,6 +21,8 @@ struct output {
 	const char *node; /* the node it came from ("project" for shared files); borrowed */
 	struct hash hash;
 	bool mapped;      /* data is a private mapping of len bytes (munmap, not free) */
+	bool once;        /* written when absent, then the user's: never compared,
+			   * updated, recorded or deleted (a migration, config.toml) */
 };
 
 struct outset {
@@ -35,6 +37,8 @@ struct outset {
 
 /* add an output; takes ownership of path and data */
 void outset_add(struct outset *o, char *path, char *data, size_t len, const char *node);
+/* the same for a file written once (see struct output) */
+void outset_add_once(struct outset *o, char *path, char *data, size_t len, const char *node);
 /* the same for data from mmap (a private, writable mapping of len bytes) */
 void outset_add_mapped(struct outset *o, char *path, char *data, size_t len, const char *node);
 /* the outputs sorted by path, as pointers into o (valid until the next

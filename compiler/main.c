@@ -26,6 +26,7 @@ struct opts {
 	const char *spec;    /* --spec, relative to dir */
 	const char *format;  /* text, json, mermaid, dot */
 	bool force, explain, color;
+	bool allow_destructive; /* --allow-destructive */
 	const char *arg;     /* the command's positional argument */
 };
 
@@ -48,6 +49,9 @@ static const char usage[] =
 	"  --format FMT     text or json; graph also takes mermaid and dot\n"
 	"  --force          build: overwrite or delete generated files edited by hand\n"
 	"  --explain        build: say why each file is written or skipped\n"
+	"  --allow-destructive\n"
+	"                   build, check, plan: let a new Supabase migration drop a\n"
+	"                   table or column or narrow a type\n"
 	"\n"
 	"exit status: 0 success or up to date; 1 out of date, drift, a held lock\n"
 	"or an I/O error; 2 errors in the spec or on the command line.\n";
@@ -107,7 +111,8 @@ static int
 compile_hooked(const struct opts *o, struct compilation *c, int rootfd, cJSON *doc,
 	       void (*hook)(struct compilation *, void *), void *arg)
 {
-	bool ok = compile_run_hooked(c, o->dir, rootfd, o->spec, hook, arg);
+	struct compile_options co = {.allow_destructive = o->allow_destructive};
+	bool ok = compile_run_hooked(c, o->dir, rootfd, o->spec, &co, hook, arg);
 	if (doc)
 		cJSON_AddItemToObject(doc, "diagnostics", diag_json(&c->diags));
 	else
@@ -768,6 +773,8 @@ main(int argc, char **argv)
 			o.force = true;
 		else if (strcmp(a, "--explain") == 0)
 			o.explain = true;
+		else if (strcmp(a, "--allow-destructive") == 0)
+			o.allow_destructive = true;
 		else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0)
 			return cmd_help(&o);
 		else if (strcmp(a, "--version") == 0)

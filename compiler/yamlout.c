@@ -7,11 +7,11 @@
 #include <string.h>
 #include <sys/mman.h>
 
-void
-outset_add(struct outset *o, char *path, char *data, size_t len, const char *node)
+static void
+add(struct outset *o, char *path, char *data, size_t len, const char *node, bool once)
 {
 	data = xreallocarray(data, len + 1, 1); /* give back what a growing buffer left over */
-	struct output out = {path, data, len, node, hash_bytes(data, len), false};
+	struct output out = {path, data, len, node, hash_bytes(data, len), false, once};
 	if (o->lock)
 		pthread_mutex_lock(o->lock);
 	VEC_PUSH(o->v, o->n, o->cap);
@@ -23,9 +23,21 @@ outset_add(struct outset *o, char *path, char *data, size_t len, const char *nod
 }
 
 void
+outset_add(struct outset *o, char *path, char *data, size_t len, const char *node)
+{
+	add(o, path, data, len, node, false);
+}
+
+void
+outset_add_once(struct outset *o, char *path, char *data, size_t len, const char *node)
+{
+	add(o, path, data, len, node, true);
+}
+
+void
 outset_add_mapped(struct outset *o, char *path, char *data, size_t len, const char *node)
 {
-	struct output out = {path, data, len, node, hash_bytes(data, len), true};
+	struct output out = {path, data, len, node, hash_bytes(data, len), true, false};
 	if (o->lock)
 		pthread_mutex_lock(o->lock);
 	VEC_PUSH(o->v, o->n, o->cap);
