@@ -18,8 +18,10 @@ DPC_CFLAGS = -std=c11 -D_XOPEN_SOURCE=700 -D_DEFAULT_SOURCE -DDPC_VERSION='"$(VE
 CFLAGS = -O2 -g
 FUZZ_SECONDS = 60
 
-SRC = compiler/util.c compiler/diag.c compiler/yamldoc.c compiler/spec.c compiler/sqlscan.c \
-	compiler/ir.c compiler/yamlout.c compiler/emit_dbt.c compiler/emit_registry.c \
+SRC = compiler/util.c compiler/diag.c compiler/yamldoc.c compiler/spec.c compiler/spec_app.c \
+	compiler/cron.c compiler/sqlscan.c compiler/select.c compiler/ir.c compiler/yamlout.c \
+	compiler/emit_dbt.c compiler/emit_dagster.c compiler/emit_ci.c compiler/emit_registry.c \
+	compiler/pgschema.c compiler/pgdiff.c compiler/emit_supabase.c \
 	compiler/state.c compiler/build.c compiler/diff.c compiler/compile.c compiler/quick.c
 HDR = compiler/*.h
 EMBED = init/pipeline.yaml=stdlib/init/pipeline.yaml \
@@ -30,11 +32,14 @@ EMBED = init/pipeline.yaml=stdlib/init/pipeline.yaml \
 	init/sql/marts/fct_orders.sql=stdlib/init/sql/marts/fct_orders.sql \
 	init/seeds/raw_orders.csv=stdlib/init/seeds/raw_orders.csv \
 	init/seeds/raw_customers.csv=stdlib/init/seeds/raw_customers.csv \
+	initx/supabase.yaml=stdlib/initx/supabase.yaml \
+	initx/ci.yaml=stdlib/initx/ci.yaml \
 	specs/pipeline.schema.json=specs/pipeline.schema.json
 EMBED_FILES = stdlib/init/pipeline.yaml stdlib/init/README.md stdlib/init/gitignore \
 	stdlib/init/sql/staging/stg_orders.sql stdlib/init/sql/staging/stg_customers.sql \
 	stdlib/init/sql/marts/fct_orders.sql stdlib/init/seeds/raw_orders.csv \
-	stdlib/init/seeds/raw_customers.csv specs/pipeline.schema.json
+	stdlib/init/seeds/raw_customers.csv stdlib/initx/supabase.yaml stdlib/initx/ci.yaml \
+	specs/pipeline.schema.json
 
 all: build/dpc
 
@@ -62,7 +67,10 @@ deps:
 demo: deps build/dpc
 	sh tools/demo.sh
 
-test: deps build/dpc build/dpc-asan
+test-deps:
+	sh tools/install-deps.sh --test
+
+test: test-deps build/dpc build/dpc-asan
 	sh tests/run.sh
 
 fuzz: deps
@@ -79,4 +87,4 @@ install: build/dpc
 clean:
 	rm -rf build
 
-.PHONY: all deps demo test fuzz bench install clean
+.PHONY: all deps test-deps demo test fuzz bench install clean

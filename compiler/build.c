@@ -294,6 +294,9 @@ prune(const struct plan *p, int rootfd, const char *path)
 		for (size_t i = 0; i < LEN(p->roots); i++)
 			isroot |= !p->roots[i] || strcmp(dir, p->roots[i]) == 0 ||
 				  strncmp(p->roots[i], dir, strlen(dir)) == 0;
+		/* .github and .github/workflows are GitHub's, not dpc's */
+		for (size_t i = 0; i < emit_nfixed; i++)
+			isroot |= strncmp(emit_fixed[i], dir, strlen(dir)) == 0 && emit_fixed[i][strlen(dir)] == '/';
 		if (isroot || unlinkat(rootfd, dir, AT_REMOVEDIR) != 0)
 			break; /* not empty, or not dpc's to remove */
 	}
@@ -486,6 +489,36 @@ batch_write(struct batch *b, const char *path, const char *data, size_t len, boo
 	return 0;
 }
 
+/* take an unnamed file already holding path's bytes (a streamed output)
+ * into the batch: named at the next flush. The batch owns fd from then on */
+static int
+batch_adopt(struct batch *b, const char *path, int fd, struct fstamp *written, char **err)
+{
+	if (b->n == b->cap && batch_flush(b, err) != 0) {
+		close(fd);
+		return -1;
+	}
+	const char *base;
+	char *dir = dirof(path, &base);
+	int dfd = opendir_beneath(b->rootfd, dir);
+	free(dir);
+	struct stat sb;
+	if (dfd < 0 || fstat(fd, &sb) != 0) {
+		*err = xasprintf("cannot write %s: %s", path, strerror(errno));
+		if (dfd >= 0)
+			close(dfd);
+		close(fd);
+		return -1;
+	}
+	b->dirs[b->ndirs++] = dfd;
+	free(b->lastdir);
+	b->lastdir = NULL;
+	b->v[b->n++] = (struct pending){.path = path, .fd = fd, .dfd = dfd, .base = base};
+	*written = (struct fstamp){(int64_t)sb.st_size, (int64_t)sb.st_mtim.tv_sec * 1000000000 + sb.st_mtim.tv_nsec,
+				   (int64_t)sb.st_ino, true};
+	return 0;
+}
+
 static void
 batch_close(struct batch *b)
 {
@@ -652,7 +685,8 @@ struct writer {
 	struct batch b;
 	pthread_t th;
 	pthread_mutex_t lock;
-	pthread_cond_t more;
+	pthread_cond_t more;   /* outputs to take */
+	pthread_cond_t room;   /* the back ends may go on */
 	size_t next;           /* the first output not yet taken */
 	bool done;             /* the back ends are finished */
 	char *err;             /* the first failure; owned */
@@ -662,17 +696,21 @@ struct writer {
 
 /* outputs taken from the set at once: fewer syncs, and most of them */
 #define WRITER_MIN_BATCH 256
+/* outputs made but not yet taken, at most: the back ends wait beyond it,
+ * so the bytes in memory stay those of about this many files */
+#define WRITER_MAX_BACKLOG 512
 
 struct item {
 	const char *path, *node;
-	char *data;
+	char *data;          /* freed once written (NULL then), unless mapped */
 	size_t len;
 	struct hash hash;
-	bool once;
+	bool once, mapped;
+	int fd, err;         /* a streamed output: its unnamed file, its write error */
 };
 
 static int
-writeitems(struct writer *w, const struct item *it, size_t n, struct fstamp *st)
+writeitems(struct writer *w, struct item *it, size_t n, struct fstamp *st)
 {
 	if (state_begin(w->st) != 0) {
 		w->err = xstrdup("cannot write the state DB (locked?)");
@@ -691,6 +729,11 @@ writeitems(struct writer *w, const struct item *it, size_t n, struct fstamp *st)
 	}
 	for (size_t i = 0; i < n; i++) {
 		st[i] = (struct fstamp){0};
+		if (i && !it[i - 1].mapped) {
+			/* written: its bytes need not wait for the batch's names */
+			free(it[i - 1].data);
+			it[i - 1].data = NULL;
+		}
 		if (it[i].once) {
 			/* written only when absent; the rest of the tree is new,
 			 * but a file written once may live outside it */
@@ -699,6 +742,18 @@ writeitems(struct writer *w, const struct item *it, size_t n, struct fstamp *st)
 				close(fd);
 				continue;
 			}
+		}
+		if (it[i].fd >= 0) {
+			int fd = it[i].fd;
+			it[i].fd = -1;
+			if (it[i].err) {
+				w->err = xasprintf("cannot write %s: %s", it[i].path, strerror(it[i].err));
+				close(fd);
+				return -1;
+			}
+			if (batch_adopt(&w->b, it[i].path, fd, &st[i], &w->err) != 0)
+				return -1;
+			continue;
 		}
 		if (batch_write(&w->b, it[i].path, it[i].data, it[i].len, true, &st[i], &w->err) != 0)
 			return -1;
@@ -723,19 +778,31 @@ writeloop(void *arg)
 			n = w->b.cap;
 		for (size_t k = 0; k < n; k++) {
 			const struct output *o = &w->out->v[from + k];
-			it[k] = (struct item){o->path, o->node, o->data, o->len, o->hash, o->once};
+			it[k] = (struct item){o->path, o->node, o->data, o->len, o->hash, o->once, o->mapped,
+					      o->fd, o->err};
+			w->out->v[from + k].fd = -1; /* the writer's now */
 		}
 		w->next = from + n;
+		pthread_cond_signal(&w->room);
 		pthread_mutex_unlock(&w->lock);
-		int rc = w->err ? -1 : writeitems(w, it, n, st);
+		if (!w->err)
+			writeitems(w, it, n, st);
+		else
+			memset(st, 0, n * sizeof(*st));
+		for (size_t k = 0; k < n; k++)
+			if (it[k].fd >= 0) /* not reached: a write before it failed */
+				close(it[k].fd);
 		pthread_mutex_lock(&w->lock);
 		w->stamps = xreallocarray(w->stamps, from + n, sizeof(*w->stamps));
 		memcpy(w->stamps + from, st, n * sizeof(*st));
 		w->nstamps = from + n;
-		/* written: the bytes need not stay in memory */
-		for (size_t k = 0; rc == 0 && k < n; k++) {
+		/* written: the bytes need not stay in memory (writeitems freed
+		 * all but the last) */
+		for (size_t k = 0; k < n; k++) {
 			struct output *o = &w->out->v[from + k];
-			if (!o->mapped) {
+			if (!o->mapped && !it[k].data) {
+				o->data = NULL;
+			} else if (!o->mapped && st[k].exists) {
 				free(o->data);
 				o->data = NULL;
 			}
@@ -747,12 +814,28 @@ writeloop(void *arg)
 	return NULL;
 }
 
+static int
+writer_stream(void *arg, const char *path)
+{
+	struct writer *w = arg;
+	const char *base;
+	char *dir = dirof(path, &base);
+	int dfd = opendir_beneath(w->b.rootfd, dir);
+	free(dir);
+	int fd = dfd >= 0 && w->b.tmpfile_ok ? openat(dfd, ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, 0666) : -1;
+	if (dfd >= 0)
+		close(dfd);
+	return fd;
+}
+
 static void
 writer_added(void *arg)
 {
 	struct writer *w = arg;
 	if (w->out->n - w->next >= WRITER_MIN_BATCH)
 		pthread_cond_signal(&w->more);
+	while (w->out->n - w->next > WRITER_MAX_BACKLOG)
+		pthread_cond_wait(&w->room, &w->lock);
 }
 
 bool
@@ -760,8 +843,11 @@ fresh_tree(struct state *st, int rootfd, const char *const roots[2])
 {
 	if (st->noutputs)
 		return false;
-	for (size_t i = 0; i < 2; i++) {
-		int fd = open_beneath(rootfd, roots[i], O_RDONLY | O_PATH, 0);
+	/* the CI workflows live outside the layout roots: a file there may be
+	 * the user's, which only the ordinary build tells (as drift) */
+	for (size_t i = 0; i < 2 + emit_nfixed; i++) {
+		const char *path = i < 2 ? roots[i] : emit_fixed[i - 2];
+		int fd = open_beneath(rootfd, path, O_RDONLY | O_PATH, 0);
 		if (fd >= 0)
 			close(fd);
 		if (fd >= 0 || errno != ENOENT)
@@ -782,16 +868,20 @@ writer_start(struct outset *out, struct state *st, int rootfd, char **err)
 	}
 	pthread_mutex_init(&w->lock, NULL);
 	pthread_cond_init(&w->more, NULL);
+	pthread_cond_init(&w->room, NULL);
 	out->lock = &w->lock;
 	out->added = writer_added;
+	out->open_stream = writer_stream;
 	out->arg = w;
 	if (pthread_create(&w->th, NULL, writeloop, w) != 0) {
 		*err = xstrdup("cannot start a thread");
 		out->lock = NULL;
 		out->added = NULL;
+		out->open_stream = NULL;
 		batch_close(&w->b);
 		pthread_mutex_destroy(&w->lock);
 		pthread_cond_destroy(&w->more);
+		pthread_cond_destroy(&w->room);
 		free(w);
 		return NULL;
 	}
@@ -815,6 +905,7 @@ writer_finish(struct writer *w, struct plan *p, char **err)
 	struct outset *out = w->out;
 	out->lock = NULL;
 	out->added = NULL;
+	out->open_stream = NULL;
 	out->arg = NULL;
 	/* the plan of what was done: every file added */
 	for (size_t i = 0; i < out->n; i++) {
@@ -839,6 +930,7 @@ writer_finish(struct writer *w, struct plan *p, char **err)
 	batch_close(&w->b);
 	pthread_mutex_destroy(&w->lock);
 	pthread_cond_destroy(&w->more);
+	pthread_cond_destroy(&w->room);
 	free(w->stamps);
 	free(w);
 	return rc;

@@ -1,12 +1,15 @@
 /* compile.c: the pipeline of phases (see compile.h), and the table of back
  * ends it runs. */
 #include "compile.h"
+#include "supabase.h"
+
+#include <errno.h>
 
 #include <stdlib.h>
 #include <string.h>
 #include <stdio.h>
 #include <time.h>
-#include <malloc.h>
+#include <sys/resource.h>
 
 #ifndef DPC_VERSION
 #define DPC_VERSION "0.1.0"
@@ -25,13 +28,16 @@ static const struct backend {
 	bool reads_sources; /* needs the SQL and CSV texts (node->text) */
 } backends[] = {
 	{"dbt", emit_dbt, true},
+	{"dagster", emit_dagster, false},
+	{"ci", emit_ci, false},
 	{"registry", emit_registry, false},
 };
 
 void
 phase_time(const char *what)
 {
-	/* DPC_TIMING=1: how long each phase took, on stderr, for the benchmark */
+	/* DPC_TIMING=1: how long each phase took, and the peak RSS so far, on
+	 * stderr, for the benchmark */
 	static const char *on;
 	static struct timespec last;
 	if (!on)
@@ -40,10 +46,27 @@ phase_time(const char *what)
 		return;
 	struct timespec now;
 	clock_gettime(CLOCK_MONOTONIC, &now);
+	struct rusage ru;
+	getrusage(RUSAGE_SELF, &ru);
 	if (what && last.tv_sec)
-		fprintf(stderr, "dpc: %-10s %7.1f ms %6.1f MB\n", what,
-			(double)(now.tv_sec - last.tv_sec) * 1e3 + (double)(now.tv_nsec - last.tv_nsec) / 1e6, (double)mallinfo2().uordblks/1048576);
+		fprintf(stderr, "dpc: %-10s %7.1f ms   peak RSS %6.1f MiB\n", what,
+			(double)(now.tv_sec - last.tv_sec) * 1e3 + (double)(now.tv_nsec - last.tv_nsec) / 1e6,
+			(double)ru.ru_maxrss / 1024);
 	last = now;
+}
+
+/* the time a new migration is named after: SOURCE_DATE_EPOCH when set (a
+ * reproducible build), else the clock; -1 when it is set to no number */
+static int64_t
+build_time(void)
+{
+	const char *e = getenv("SOURCE_DATE_EPOCH");
+	if (!e || !*e)
+		return (int64_t)time(NULL);
+	char *end;
+	errno = 0;
+	long long v = strtoll(e, &end, 10);
+	return *end || errno || v < 0 ? -1 : (int64_t)v;
 }
 
 bool
@@ -63,6 +86,7 @@ compile_run_hooked(struct compilation *c, const char *root, int rootfd, const ch
 	c->diags.root = root;
 	phase_time(NULL);
 	c->spec = spec_load(&c->arena, &c->diags, root, specpath);
+	size_t nspecfiles = c->diags.nfiles; /* the spec's files come first */
 	phase_time("spec");
 	if (!c->spec) {
 		diag_sort(&c->diags);
@@ -75,6 +99,16 @@ compile_run_hooked(struct compilation *c, const char *root, int rootfd, const ch
 	phase_time("graph");
 	if (c->diags.nerrors)
 		return false;
+	/* the migrations are read before anything is written: a destructive
+	 * step without --allow-destructive stops the build here */
+	c->supabase = supabase_prepare(&c->arena, c->graph, &c->diags, rootfd, &c->opts, build_time());
+	diag_sort(&c->diags);
+	phase_time("supabase");
+	if (c->diags.nerrors)
+		return false;
+	/* the spec's text has served (the graph holds every line and column
+	 * the back ends print); diagnostics read it again if they need it */
+	diag_release_range(&c->diags, 0, nspecfiles);
 	if (before_emit)
 		before_emit(c, arg);
 	for (size_t i = 0; i < LEN(backends); i++) {
@@ -85,6 +119,7 @@ compile_run_hooked(struct compilation *c, const char *root, int rootfd, const ch
 		backends[i].emit(c->graph, &c->out);
 		phase_time(backends[i].name);
 	}
+	supabase_emit(c->supabase, &c->out);
 	if (!c->out.lock) /* a writer takes them in the order made; it sorts its plan */
 		outset_sort(&c->out);
 	diag_release_texts(&c->diags);
@@ -162,6 +197,7 @@ compile_inputs(struct compilation *c, size_t *n)
 void
 compile_free(struct compilation *c)
 {
+	supabase_free(c->supabase);
 	graph_free(c->graph);
 	outset_free(&c->out);
 	diag_free(&c->diags);

@@ -9,6 +9,8 @@
 #include "spec.h"
 #include "state.h"
 
+struct supabase;
+
 /* what the command line asks of a compilation */
 struct compile_options {
 	bool allow_destructive; /* migrations may drop tables and columns, narrow types */
@@ -24,6 +26,7 @@ struct compilation {
 	struct graph *graph;
 	struct outset out;     /* what the back ends want on disk, sorted by path */
 	struct compile_options opts;
+	struct supabase *supabase; /* the new migrations (supabase.h); owned, or NULL */
 };
 
 /* Compile the project at root. Returns true when there are no errors (the

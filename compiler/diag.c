@@ -84,6 +84,26 @@ diag_note(struct diag *g, struct loc loc, const char *fmt, ...)
 	g->note_loc = loc;
 }
 
+struct loc
+diag_subloc(const struct diags *d, struct loc whole, const char *value, size_t off, size_t len)
+{
+	size_t n = strlen(value);
+	if (whole.file < 0 || (size_t)whole.file >= d->nfiles || off > n || strchr(value, '\n'))
+		return whole;
+	const struct srcfile *f = &d->files[whole.file];
+	size_t end = (size_t)whole.off + whole.len;
+	if (!f->text || end > f->len || n > whole.len)
+		return whole;
+	/* the first match inside the span: quotes before it, none inside */
+	for (size_t i = whole.off; i + n <= end; i++)
+		if (memcmp(f->text + i, value, n) == 0) {
+			if (off + len > n)
+				len = n - off;
+			return (struct loc){whole.file, (uint32_t)(i + off), (uint32_t)(len ? len : 1)};
+		}
+	return whole;
+}
+
 static struct srcfile *
 loadfile(struct diags *d, int32_t idx)
 {
@@ -267,7 +287,13 @@ diag_json(struct diags *d)
 void
 diag_release_texts(struct diags *d)
 {
-	for (size_t i = 0; i < d->nfiles; i++) {
+	diag_release_range(d, 0, d->nfiles);
+}
+
+void
+diag_release_range(struct diags *d, size_t from, size_t to)
+{
+	for (size_t i = from; i < to && i < d->nfiles; i++) {
 		free(d->files[i].text);
 		free(d->files[i].lines);
 		d->files[i].text = NULL;

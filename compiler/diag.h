@@ -68,6 +68,12 @@ void diag_hint(struct diag *g, const char *candidate);
 void diag_note(struct diag *g, struct loc loc, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/* the place of value[off, off + len) when value stands verbatim inside the
+ * span whole (a plain or quoted one-line scalar without escapes), so that a
+ * caret can point at one part of a string; whole otherwise */
+struct loc diag_subloc(const struct diags *d, struct loc whole, const char *value, size_t off,
+		       size_t len);
+
 /* compute 1-based line and column of a location; false if it has no place */
 bool diag_linecol(struct diags *d, struct loc loc, unsigned *line, unsigned *col);
 
@@ -83,6 +89,8 @@ struct cJSON *diag_json(struct diags *d);
 
 /* drop the texts kept in memory; printing reads them again when needed */
 void diag_release_texts(struct diags *d);
+/* the same for the files registered from..to-1 */
+void diag_release_range(struct diags *d, size_t from, size_t to);
 
 void diag_free(struct diags *d);
 

@@ -23,6 +23,9 @@ struct output {
 	bool mapped;      /* data is a private mapping of len bytes (munmap, not free) */
 	bool once;        /* written when absent, then the user's: never compared,
 			   * updated, recorded or deleted (a migration, config.toml) */
+	int fd;           /* -1; or, streamed (see struct ostream), the unnamed file
+			   * already holding the bytes (data is then NULL) */
+	int err;          /* streamed: the errno of a failed write, or 0 */
 };
 
 struct outset {
@@ -33,7 +36,32 @@ struct outset {
 	pthread_mutex_t *lock;
 	void (*added)(void *arg);
 	void *arg;
+	/* with a writer: an unnamed file in path's folder for a streamed
+	 * output, or -1 (called without the lock) */
+	int (*open_stream)(void *arg, const char *path);
 };
+
+/* A big output made piece by piece (the registry). Without a writer the
+ * pieces gather in memory and become an ordinary output; with one (a fresh
+ * build) they go to an unnamed file as they come, so the whole never sits
+ * in memory, and the writer names the file. Append to b, then call
+ * ostream_flush now and then, and ostream_end once. */
+struct ostream {
+	struct outset *o;
+	char *path;        /* owned until ostream_end */
+	const char *node;
+	struct buf b;      /* what is not written out yet */
+	int fd;            /* the unnamed file, or -1: in memory */
+	struct hasher h;
+	size_t len;        /* bytes written out */
+	int err;
+};
+
+void ostream_begin(struct ostream *s, struct outset *o, char *path, const char *node);
+/* write out what is in b when it is big (a no-op in memory) */
+void ostream_flush(struct ostream *s);
+/* add the output to the set */
+void ostream_end(struct ostream *s);
 
 /* add an output; takes ownership of path and data */
 void outset_add(struct outset *o, char *path, char *data, size_t len, const char *node);
@@ -95,6 +123,19 @@ char *dbt_sqlfile(const struct graph *g, const struct node *n, size_t *len);
 char *dbt_model_path(const struct spec *s, const struct node *n);
 
 void emit_dbt(const struct graph *g, struct outset *out);
+/* the Dagster back end (emit_dagster.c): a dg project beside the dbt
+ * project (data/dagster), see docs/dagster.md */
+void emit_dagster(const struct graph *g, struct outset *out);
+/* the folder of the dg project emit_dagster writes; owned by the caller */
+char *dagster_root(const struct spec *s);
+/* the CI back end (emit_ci.c): from ci:, .github/workflows/dpc.yml and
+ * .gitlab-ci.yml at the project root, nothing without ci:; see docs/ci.md */
+void emit_ci(const struct graph *g, struct outset *out);
+/* the files emit_ci writes, at fixed places outside the layout roots: the
+ * fresh build needs them absent (one there may be the user's), and the
+ * folders holding them are never pruned */
+extern const char *const emit_fixed[];
+extern const size_t emit_nfixed;
 void emit_registry(const struct graph *g, struct outset *out);
 
 #endif

@@ -330,11 +330,79 @@ sourceconfig(struct yw *w, const struct spec_freshness *f, const char *const *ta
 	yw_endmap(w);
 }
 
+/* a dbt source: one of sources:, or (src NULL) the tables of tables: and
+ * their embeddings' tables that appear under one source name */
+struct dbtsource {
+	const char *name;
+	const struct spec_source *src;
+	const char *schema;
+};
+
 static int
 cmpsource(const void *a, const void *b)
 {
-	return strcmp((*(const struct spec_source *const *)a)->name,
-		      (*(const struct spec_source *const *)b)->name);
+	return strcmp(((const struct dbtsource *)a)->name, ((const struct dbtsource *)b)->name);
+}
+
+static int
+cmpname(const void *a, const void *b)
+{
+	return strcmp((*(const struct node *const *)a)->name, (*(const struct node *const *)b)->name);
+}
+
+static void
+appcolumn(struct yw *w, const char *name, const char *description, const char *type)
+{
+	yw_map(w);
+	yw_kv(w, "name", name);
+	yw_kv(w, "description", description);
+	yw_kv(w, "data_type", type);
+	yw_endmap(w);
+}
+
+/* the source of tables: named name, with the vector tables of embeddings */
+static void
+appsource(struct dbt *d, struct yw *w, const struct dbtsource *ds)
+{
+	const struct graph *g = d->g;
+	const struct node **v = xreallocarray(NULL, g->n + 1, sizeof(*v));
+	size_t n = 0;
+	for (size_t i = 0; i < g->n; i++) {
+		const struct node *x = &g->nodes[i];
+		const char *src = x->apptable ? x->apptable->source : x->embedding ? x->embedding->source : NULL;
+		if (src && strcmp(src, ds->name) == 0)
+			v[n++] = x;
+	}
+	qsort(v, n, sizeof(*v), cmpname);
+	yw_map(w);
+	yw_kv(w, "name", ds->name);
+	yw_kv(w, "description", "Tables the app owns in Supabase, from the spec's tables and embeddings");
+	yw_kv(w, "schema", ds->schema);
+	yw_str(w, "tables");
+	yw_seq(w);
+	for (size_t i = 0; i < n; i++) {
+		yw_map(w);
+		yw_kv(w, "name", v[i]->name);
+		yw_kv(w, "description", v[i]->apptable ? v[i]->apptable->description : v[i]->embedding->description);
+		yw_str(w, "columns");
+		yw_seq(w);
+		if (v[i]->apptable) {
+			const struct spec_apptable *t = v[i]->apptable;
+			for (size_t j = 0; j < t->ncolumns; j++)
+				appcolumn(w, t->columns[j].name, t->columns[j].description, t->columns[j].type);
+		} else {
+			const struct spec_embedding *e = v[i]->embedding;
+			appcolumn(w, e->key, NULL, e->key_type);
+			appcolumn(w, "embedding", NULL, e->vector_type);
+			appcolumn(w, "content_hash", NULL, "text");
+			appcolumn(w, "updated_at", NULL, "timestamptz");
+		}
+		yw_endseq(w);
+		yw_endmap(w);
+	}
+	yw_endseq(w);
+	yw_endmap(w);
+	free(v);
 }
 
 static int
@@ -348,12 +416,21 @@ static void
 sources(struct dbt *d)
 {
 	const struct spec *s = d->s;
-	if (!s->nsources)
+	if (!s->nsources && !s->napptables)
 		return;
-	const struct spec_source **v = xreallocarray(NULL, s->nsources, sizeof(*v));
+	struct dbtsource *v = xreallocarray(NULL, s->nsources + s->napptables + 1, sizeof(*v));
+	size_t nv = 0;
 	for (size_t i = 0; i < s->nsources; i++)
-		v[i] = &s->sources[i];
-	qsort(v, s->nsources, sizeof(*v), cmpsource);
+		v[nv++] = (struct dbtsource){s->sources[i].name, &s->sources[i], s->sources[i].schema};
+	/* one source per name tables: use (supabase.source, other schemas' names) */
+	for (size_t i = 0; i < s->napptables; i++) {
+		bool seen = false;
+		for (size_t j = s->nsources; j < nv && !seen; j++)
+			seen = strcmp(v[j].name, s->apptables[i].source) == 0;
+		if (!seen)
+			v[nv++] = (struct dbtsource){s->apptables[i].source, NULL, s->apptables[i].schema};
+	}
+	qsort(v, nv, sizeof(*v), cmpsource);
 	struct yw w;
 	yw_begin(&w, d->header);
 	yw_map(&w);
@@ -361,8 +438,12 @@ sources(struct dbt *d)
 	yw_int(&w, 2);
 	yw_str(&w, "sources");
 	yw_seq(&w);
-	for (size_t i = 0; i < s->nsources; i++) {
-		const struct spec_source *src = v[i];
+	for (size_t i = 0; i < nv; i++) {
+		if (!v[i].src) {
+			appsource(d, &w, &v[i]);
+			continue;
+		}
+		const struct spec_source *src = v[i].src;
 		yw_map(&w);
 		yw_kv(&w, "name", src->name);
 		yw_kv(&w, "description", src->description);
@@ -555,34 +636,30 @@ envref(const char *name, const char *dflt)
 	return buf_take(&b);
 }
 
-/* profiles.yml: connection settings come from the environment, never literal */
+/* one output of profiles.yml; the ci target builds in a schema of its own */
 static void
-profiles(struct dbt *d)
+target(struct dbt *d, struct yw *w, const char *name)
 {
 	const struct spec_warehouse *wh = &d->s->warehouse;
-	struct yw w;
-	yw_begin(&w, d->header);
-	yw_map(&w);
-	yw_str(&w, d->s->project);
-	yw_map(&w);
-	yw_kv(&w, "target", "dev");
-	yw_str(&w, "outputs");
-	yw_map(&w);
-	yw_str(&w, "dev");
-	yw_map(&w);
-	yw_kv(&w, "type", wh->type);
-	yw_str(&w, "threads");
-	yw_int(&w, wh->threads);
+	yw_str(w, name);
+	yw_map(w);
+	yw_kv(w, "type", wh->type);
+	yw_str(w, "threads");
+	yw_int(w, wh->threads);
+	/* sqlite's schemas are files of their own: its ci target is dev's */
+	char *cischema = xasprintf("%s_ci", wh->schema);
+	char *schema = strcmp(name, "ci") == 0 && strcmp(wh->type, "sqlite") != 0
+			       ? envref("DPC_CI_SCHEMA", cischema) : xstrdup(wh->schema);
 	if (strcmp(wh->type, "postgres") == 0) {
 		char *host = envref(wh->host_env, NULL), *user = envref(wh->user_env, NULL);
 		char *pass = envref(wh->password_env, NULL);
 		char *port = xasprintf("{{ env_var('%s', '5432') | as_number }}", wh->port_env);
-		yw_kv(&w, "host", host);
-		yw_kv(&w, "port", port);
-		yw_kv(&w, "user", user);
-		yw_kv(&w, "password", pass);
-		yw_kv(&w, "dbname", wh->database);
-		yw_kv(&w, "schema", wh->schema);
+		yw_kv(w, "host", host);
+		yw_kv(w, "port", port);
+		yw_kv(w, "user", user);
+		yw_kv(w, "password", pass);
+		yw_kv(w, "dbname", wh->database);
+		yw_kv(w, "schema", schema);
 		free(host), free(user), free(pass), free(port);
 	} else {
 		/* the warehouse file, relative to the dbt project (dbt runs there);
@@ -594,26 +671,49 @@ profiles(struct dbt *d)
 			/* dbt-sqlite attaches one file per schema and needs one
 			 * called main: that is the warehouse file; another
 			 * schema gets a file of its own beside it */
-			yw_kv(&w, "database", "database");
-			yw_kv(&w, "schema", wh->schema);
-			yw_str(&w, "schemas_and_paths");
-			yw_map(&w);
-			yw_kv(&w, "main", path);
+			yw_kv(w, "database", "database");
+			yw_kv(w, "schema", wh->schema);
+			yw_str(w, "schemas_and_paths");
+			yw_map(w);
+			yw_kv(w, "main", path);
 			if (strcmp(wh->schema, "main") != 0) {
 				const char *slash = strrchr(rel, '/');
 				char *sib = xasprintf("%.*s%s.db", slash ? (int)(slash - rel + 1) : 0, rel, wh->schema);
-				yw_kv(&w, wh->schema, sib);
+				yw_kv(w, wh->schema, sib);
 				free(sib);
 			}
-			yw_endmap(&w);
-			yw_kv(&w, "schema_directory", *up ? up : ".");
+			yw_endmap(w);
+			yw_kv(w, "schema_directory", *up ? up : ".");
 		} else {
-			yw_kv(&w, "path", path);
-			yw_kv(&w, "schema", wh->schema);
+			yw_kv(w, "path", path);
+			yw_kv(w, "schema", schema);
 		}
 		free(up), free(rel), free(path);
 	}
-	yw_endmap(&w);
+	free(cischema), free(schema);
+	yw_endmap(w);
+}
+
+/* profiles.yml: connection settings come from the environment, never
+ * literal. With ci:, the CI back end's targets too: ci, a pull request's
+ * own schema (DPC_CI_SCHEMA; postgres and duckdb) so that it never builds
+ * into production's, and prod, what deploys build (docs/ci.md) */
+static void
+profiles(struct dbt *d)
+{
+	struct yw w;
+	yw_begin(&w, d->header);
+	yw_map(&w);
+	yw_str(&w, d->s->project);
+	yw_map(&w);
+	yw_kv(&w, "target", "dev");
+	yw_str(&w, "outputs");
+	yw_map(&w);
+	target(d, &w, "dev");
+	if (d->s->ci.set) {
+		target(d, &w, "ci");
+		target(d, &w, "prod");
+	}
 	yw_endmap(&w);
 	yw_endmap(&w);
 	yw_endmap(&w);

@@ -39,6 +39,18 @@ count(unsigned v)
 	return cJSON_CreateRaw(s);
 }
 
+/* hand what b holds to the stream once it is big */
+static void
+streamout(struct ostream *os, struct buf *b)
+{
+	if (os->fd < 0 || b->len < ((size_t)1 << 20))
+		return;
+	os->b = *b;
+	ostream_flush(os);
+	*b = os->b;
+	os->b = (struct buf){0};
+}
+
 /* one JSON object on its own line: small diffs in git, jq-friendly, and the
  * cJSON tree of one node at a time instead of the whole graph's. Printed
  * straight into the registry's buffer when it fits in what is reserved */
@@ -63,6 +75,8 @@ emit_registry(const struct graph *g, struct outset *out)
 {
 	const struct spec *s = g->spec;
 	char hex[33];
+	struct ostream os;
+	ostream_begin(&os, out, xasprintf("%s/registry.json", s->layout_assets), "project");
 	struct buf b = {0};
 	cJSON *head = cJSON_CreateObject();
 	cJSON_AddNumberToObject(head, "version", 1);
@@ -77,12 +91,17 @@ emit_registry(const struct graph *g, struct outset *out)
 	/* outputs per node, in path order; sorted through pointers, since the
 	 * set may be being written out on another thread (a fresh build) */
 	const struct output **ov = outset_sorted(out);
+	/* files written once belong to the user from then on: not listed */
+	size_t nov = 0;
+	for (size_t i = 0; i < out->n; i++)
+		if (!ov[i]->once)
+			ov[nov++] = ov[i];
 	size_t *first = xreallocarray(NULL, g->n + 1, sizeof(size_t)); /* a chain per node */
-	size_t *next = xreallocarray(NULL, out->n + 1, sizeof(size_t));
+	size_t *next = xreallocarray(NULL, nov + 1, sizeof(size_t));
 	size_t *last = xreallocarray(NULL, g->n + 1, sizeof(size_t));
 	for (size_t i = 0; i <= g->n; i++)
 		first[i] = last[i] = SIZE_MAX;
-	for (size_t i = 0; i < out->n; i++) {
+	for (size_t i = 0; i < nov; i++) {
 		struct node *n = graph_find(g, ov[i]->node);
 		size_t k = n ? (size_t)(n - g->nodes) : g->n;
 		next[i] = SIZE_MAX;
@@ -107,6 +126,12 @@ emit_registry(const struct graph *g, struct outset *out)
 			addstr(o, "layer", n->layer);
 		if (n->materialized)
 			addstr(o, "materialized", n->materialized);
+		if (n->apptable)
+			addstr(o, "schema", n->apptable->schema);
+		else if (n->embedding && n->embedding->schema)
+			addstr(o, "schema", n->embedding->schema);
+		if (n->schedule && n->schedule->cron)
+			addstr(o, "cron", n->schedule->cron);
 		if (n->test) {
 			addstr(o, "column", n->column);
 			addstr(o, "tests", g->nodes[n->tested].id);
@@ -115,7 +140,8 @@ emit_registry(const struct graph *g, struct outset *out)
 		cJSON_AddItemToObjectCS(o, "defined_at", at);
 		unsigned line, col;
 		addstr(at, "file", node_specfile(g, n));
-		if (diag_linecol(g->diags, n->loc, &line, &col)) {
+		if ((line = n->line) != 0) {
+			col = n->col;
 			cJSON_AddItemToObjectCS(at, "line", count(line));
 			cJSON_AddItemToObjectCS(at, "column", count(col));
 		}
@@ -135,6 +161,7 @@ emit_registry(const struct graph *g, struct outset *out)
 		hash_hex(n->hash, hex);
 		addstr(o, "hash", hex);
 		putline(&b, o, i + 1 == g->n);
+		streamout(&os, &b);
 	}
 	free(v);
 	free(first);
@@ -143,18 +170,19 @@ emit_registry(const struct graph *g, struct outset *out)
 
 	/* every generated file with the hash of its bytes */
 	buf_puts(&b, "],\n\"outputs\":[\n");
-	for (size_t i = 0; i < out->n; i++) {
+	for (size_t i = 0; i < nov; i++) {
 		cJSON *o = cJSON_CreateObject();
 		addstr(o, "path", ov[i]->path);
 		addstr(o, "node", ov[i]->node);
 		hash_hex(ov[i]->hash, hex);
 		addstr(o, "hash", hex);
-		putline(&b, o, i + 1 == out->n);
+		putline(&b, o, i + 1 == nov);
+		streamout(&os, &b);
 	}
 	buf_puts(&b, "]}\n");
 	free(ov);
-	size_t len = b.len;
-	outset_add(out, xasprintf("%s/registry.json", s->layout_assets), buf_take(&b), len, "project");
+	os.b = b;
+	ostream_end(&os);
 }
 
 bool

@@ -4,10 +4,33 @@
 #include "ir.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
+#include "select.h"
 #include "sqlscan.h"
+
+/* The files graph_build reads, read ahead on a second thread: the reading
+ * (system calls) overlaps the scanning, and the texts come from that
+ * thread's own malloc arena, which returns to the system whole once they
+ * are released, instead of leaving holes between what stays. */
+struct prefetch {
+	struct pfile {
+		const char *path;
+		char *text;
+		size_t len;
+		int64_t stamp[3];
+		int err;
+	} *v;
+	size_t n, next;     /* files; the next one the builder takes */
+	size_t ready;       /* read so far */
+	bool stop;          /* the builder is done: read no more */
+	pthread_t th;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+};
 
 struct builder {
 	struct arena *a;
@@ -15,6 +38,7 @@ struct builder {
 	int rootfd;
 	struct graph *g;
 	size_t cap;
+	struct prefetch *pf; /* NULL: files are read when needed */
 	/* name tables for resolution and did-you-mean */
 	struct strmap refs;    /* model or seed name → node index + 1 */
 	struct strmap vars;
@@ -57,7 +81,21 @@ readinput(struct builder *b, const char *path, struct loc from, const char *what
 	char *text;
 	size_t len;
 	int64_t stamp[3];
-	int e = read_beneath(b->rootfd, path, INPUT_MAX_BYTES, &text, &len, stamp);
+	int e;
+	struct prefetch *pf = b->pf;
+	if (pf && pf->next < pf->n && strcmp(pf->v[pf->next].path, path) == 0) {
+		struct pfile *p = &pf->v[pf->next];
+		pthread_mutex_lock(&pf->lock);
+		while (pf->ready <= pf->next)
+			pthread_cond_wait(&pf->cond, &pf->lock);
+		pthread_mutex_unlock(&pf->lock);
+		pf->next++;
+		e = p->err, text = p->text, len = p->len;
+		memcpy(stamp, p->stamp, sizeof(stamp));
+		p->text = NULL;
+	} else {
+		e = read_beneath(b->rootfd, path, INPUT_MAX_BYTES, &text, &len, stamp);
+	}
 	if (e) {
 		if (e == ENOENT)
 			diag_add(b->d, SEV_ERROR, from, "%s file '%s' does not exist", what, path);
@@ -196,12 +234,56 @@ resolveref(struct builder *b, size_t idx, const struct sql_find *f, struct loc l
 		return;
 	}
 	uintptr_t to = (uintptr_t)strmap_get(&b->refs, name);
+	const struct node *other = to ? NULL : graph_byname(b->g, name);
+	if (other && (other->kind == N_TABLE || other->kind == N_EMBEDDING)) {
+		const char *src = other->apptable ? other->apptable->source : other->embedding->source;
+		diag_add(b->d, SEV_ERROR, loc, "'%s' is %s, a dbt source: write {{ source('%s', '%s') }}",
+			 name, other->apptable ? "a table" : "an embedding", src ? src : "?", name);
+		return;
+	}
+	if (other) {
+		diag_add(b->d, SEV_ERROR, loc, "'%s' is an %s; ref() takes a model or seed", name,
+			 node_kindname(other->kind)); /* an asset: the one other kind with a name */
+		return;
+	}
 	if (!to) {
 		struct diag *g = diag_add(b->d, SEV_ERROR, loc, "ref to unknown model or seed '%s'", name);
 		diag_hint(g, did_you_mean(name, b->refnames, b->nrefnames));
 		return;
 	}
 	adddep(b, idx, to - 1, loc);
+}
+
+/* source(src, tab) where src is the dbt source of tables: (supabase.source
+ * or a table's schema); false when src is not one */
+static bool
+appsource(struct builder *b, size_t idx, const char *src, const char *tab, struct loc loc)
+{
+	const struct spec *s = b->g->spec;
+	const char **names = xreallocarray(NULL, s->napptables + s->nembeddings + 1, sizeof(char *));
+	size_t n = 0;
+	for (size_t i = 0; i < s->napptables; i++)
+		if (strcmp(s->apptables[i].source, src) == 0)
+			names[n++] = s->apptables[i].name;
+	for (size_t i = 0; i < s->nembeddings; i++)
+		if (s->embeddings[i].source && strcmp(s->embeddings[i].source, src) == 0)
+			names[n++] = s->embeddings[i].name;
+	if (!n) {
+		free(names);
+		return false;
+	}
+	char *id = xasprintf("source.%s.%s", src, tab);
+	struct node *t = graph_find(b->g, id);
+	free(id);
+	if (t) {
+		adddep(b, idx, (size_t)(t - b->g->nodes), loc);
+	} else {
+		struct diag *g = diag_add(b->d, SEV_ERROR, loc,
+					  "source '%s' (of tables: and embeddings:) has no table '%s'", src, tab);
+		diag_hint(g, did_you_mean(tab, names, n));
+	}
+	free(names);
+	return true;
 }
 
 static void
@@ -212,15 +294,22 @@ resolvesource(struct builder *b, size_t idx, const struct sql_find *f, struct lo
 	if (positional(f) != 2 || !src || !tab)
 		return;
 	const struct spec_source *found = NULL;
-	const char **names = xreallocarray(NULL, s->nsources + 1, sizeof(char *));
+	const char **names = xreallocarray(NULL, s->nsources + s->napptables + 1, sizeof(char *));
 	for (size_t i = 0; i < s->nsources; i++) {
 		names[i] = s->sources[i].name;
 		if (strcmp(names[i], src) == 0)
 			found = &s->sources[i];
 	}
+	if (!found && appsource(b, idx, src, tab, loc)) {
+		free(names);
+		return;
+	}
 	if (!found) {
+		size_t n = s->nsources;
+		for (size_t i = 0; i < s->napptables; i++)
+			names[n++] = s->apptables[i].source;
 		struct diag *g = diag_add(b->d, SEV_ERROR, loc, "source '%s' is not defined in sources:", src);
-		diag_hint(g, did_you_mean(src, names, s->nsources));
+		diag_hint(g, did_you_mean(src, names, n));
 		free(names);
 		return;
 	}
@@ -469,10 +558,16 @@ cmpedge(const void *pa, const void *pb)
 	return a->to < b->to ? -1 : a->to > b->to;
 }
 
-/* sort edges, drop repeats (keeping the first place), and fill users */
+/* sort edges, drop repeats (keeping the first place), and fill users;
+ * again after more edges were added */
 static void
 finishedges(struct graph *g)
 {
+	for (size_t i = 0; i < g->n; i++) {
+		free(g->nodes[i].users);
+		g->nodes[i].users = NULL;
+		g->nodes[i].nusers = 0;
+	}
 	for (size_t i = 0; i < g->n; i++) {
 		struct node *n = &g->nodes[i];
 		if (n->ndeps > 1)
@@ -565,6 +660,497 @@ ir_test_hash(struct hash owner, const char *id)
 	return contenthash(owner, id, strlen(id), NULL);
 }
 
+/* tables:, embeddings:, assets:, schedules: and sensors: */
+
+static struct hash
+combine(struct hash a, struct hash b)
+{
+	return contenthash(a, (const char *)&b, sizeof(b), NULL);
+}
+
+/* register a node under its name too (models, seeds, tables, embeddings,
+ * assets: what selections and asset deps name) */
+static void
+byname(struct builder *b, size_t idx)
+{
+	strmap_put(&b->g->byname, b->g->nodes[idx].name, (void *)(uintptr_t)(idx + 1));
+}
+
+static size_t
+addnamed(struct builder *b, enum node_kind kind, const char *prefix, const char *name, struct loc loc)
+{
+	const char *id = arena_printf(b->a, "%s.%s", prefix, name);
+	size_t idx = addnode(b, kind, id, name, loc);
+	strmap_put(&b->g->byid, id, (void *)(uintptr_t)(idx + 1));
+	return idx;
+}
+
+/* the id source() finds a table or an embedding by: source.<src>.<name>.
+ * A source of sources: with that name was reported by the front end; it
+ * keeps the id */
+static void
+alias(struct builder *b, size_t idx, const char *src, const char *name)
+{
+	if (!src)
+		return;
+	const char *id = arena_printf(b->a, "source.%s.%s", src, name);
+	if (!graph_find(b->g, id))
+		strmap_put(&b->g->byid, id, (void *)(uintptr_t)(idx + 1));
+}
+
+static void
+addappnodes(struct builder *b)
+{
+	struct graph *g = b->g;
+	const struct spec *s = g->spec;
+	for (size_t i = 0; i < s->napptables; i++) {
+		const struct spec_apptable *t = &s->apptables[i];
+		size_t idx = addnamed(b, N_TABLE, "table", t->name, t->loc);
+		g->nodes[idx].apptable = t;
+		g->nodes[idx].hash = contenthash(t->hash, t->schema, strlen(t->schema), t->source);
+		alias(b, idx, t->source, t->name);
+		byname(b, idx);
+	}
+	for (size_t i = 0; i < s->nembeddings; i++) {
+		const struct spec_embedding *e = &s->embeddings[i];
+		size_t idx = addnamed(b, N_EMBEDDING, "embedding", e->name, e->loc);
+		struct node *n = &g->nodes[idx];
+		n->embedding = e;
+		n->from = SIZE_MAX;
+		/* the vector table follows its table: the key's type, the schema */
+		const struct node *t = e->table ? graph_byname(g, e->table->name) : NULL;
+		n->hash = t ? combine(e->hash, t->hash) : e->hash;
+		if (t) {
+			n->from = (size_t)(t - g->nodes);
+			adddep(b, idx, n->from, e->from_loc);
+		}
+		alias(b, idx, e->source, e->name);
+		byname(b, idx);
+	}
+	for (size_t i = 0; i < s->nassets; i++) {
+		const struct spec_asset *as = &s->assets[i];
+		size_t idx = addnamed(b, N_ASSET, "asset", as->name, as->loc);
+		g->nodes[idx].asset = as;
+		g->nodes[idx].hash = as->hash;
+		byname(b, idx);
+	}
+	for (size_t i = 0; i < s->nschedules; i++) {
+		size_t idx = addnamed(b, N_SCHEDULE, "schedule", s->schedules[i].name, s->schedules[i].loc);
+		g->nodes[idx].schedule = &s->schedules[i];
+	}
+	for (size_t i = 0; i < s->nsensors; i++) {
+		size_t idx = addnamed(b, N_SENSOR, "sensor", s->sensors[i].name, s->sensors[i].loc);
+		g->nodes[idx].sensor = &s->sensors[i];
+		g->nodes[idx].from = SIZE_MAX;
+	}
+}
+
+/* is word at text[i] a whole word? */
+static bool
+wordat(const char *text, size_t len, size_t i, const char *word)
+{
+	size_t k = strlen(word);
+	if (i + k > len || memcmp(text + i, word, k) != 0)
+		return false;
+	char before = i ? text[i - 1] : ' ', after = i + k < len ? text[i + k] : ' ';
+	return !is_ident((char[]){before, 0}) && !(before >= '0' && before <= '9') &&
+	       !is_ident((char[]){after, 0}) && !(after >= '0' && after <= '9');
+}
+
+/* Does the Python source define name at module level: def, async def,
+ * class, an assignment, or an import that names it? A line-based look (no
+ * parser): enough for the function an asset calls. The names defined with
+ * def go to defs (arena), for a did-you-mean. */
+static bool
+pydefines(struct builder *b, const char *text, size_t len, const char *name, const char ***defs,
+	  size_t *ndefs)
+{
+	static const char *const starts[] = {"def ", "async def ", "class "};
+	size_t cap = 0;
+	*defs = NULL;
+	*ndefs = 0;
+	bool found = false;
+	for (size_t i = 0; i < len;) {
+		size_t e = i;
+		while (e < len && text[e] != '\n')
+			e++;
+		const char *line = text + i;
+		size_t n = e - i;
+		for (size_t k = 0; k < LEN(starts); k++) {
+			size_t sl = strlen(starts[k]);
+			if (n <= sl || memcmp(line, starts[k], sl) != 0)
+				continue;
+			size_t w = sl;
+			while (w < n && line[w] == ' ')
+				w++;
+			size_t ws = w;
+			while (w < n && (is_ident((char[]){line[w], 0}) || (line[w] >= '0' && line[w] <= '9')))
+				w++;
+			if (w == ws)
+				continue;
+			char *def = arena_strndup(b->a, line + ws, w - ws);
+			found |= strcmp(def, name) == 0;
+			if (*ndefs == cap) {
+				cap = cap ? cap * 2 : 8;
+				const char **nv = arena_array(b->a, cap, sizeof(*nv));
+				if (*ndefs)
+					memcpy(nv, *defs, *ndefs * sizeof(*nv));
+				*defs = nv;
+			}
+			(*defs)[(*ndefs)++] = def;
+		}
+		if (n && wordat(line, n, 0, name)) {
+			/* name = ..., name: type = ... */
+			size_t w = strlen(name);
+			while (w < n && line[w] == ' ')
+				w++;
+			found |= w < n && (line[w] == ':' || (line[w] == '=' && (w + 1 == n || line[w + 1] != '=')));
+		}
+		if ((n > 7 && memcmp(line, "import ", 7) == 0) || (n > 5 && memcmp(line, "from ", 5) == 0)) {
+			const char *imp = findbytes(line, n, " import ", 8);
+			size_t from = imp ? (size_t)(imp - line) + 8 : 7;
+			for (size_t k = from; k < n && !found; k++)
+				found = wordat(line, n, k, name);
+		}
+		i = e + 1;
+	}
+	return found;
+}
+
+static void
+readpython(struct builder *b, size_t idx)
+{
+	const struct spec_asset *as = b->g->nodes[idx].asset;
+	int32_t f = readinput(b, as->python, as->python_loc, "Python");
+	struct node *n = &b->g->nodes[idx];
+	if (f < 0)
+		return;
+	n->file = as->python;
+	n->text = b->d->files[f].text;
+	n->textlen = b->d->files[f].len;
+	n->hash = contenthash(as->hash, n->text, n->textlen, NULL);
+	const char **defs;
+	size_t ndefs;
+	if (!pydefines(b, n->text, n->textlen, as->function, &defs, &ndefs)) {
+		struct diag *g = diag_add(b->d, SEV_ERROR, as->function_loc,
+					  "%s '%s' is not defined in %s (no def, class, assignment or import of it)",
+					  as->function == as->name ? "the asset's function" : "function",
+					  as->function, as->python);
+		diag_hint(g, did_you_mean(as->function, defs, ndefs));
+	}
+}
+
+/* the names of nodes of the kinds in mask (bits of enum node_kind), for a
+ * did-you-mean; owned by the caller */
+static const char **
+namesof(const struct graph *g, unsigned mask, bool ids, size_t *count)
+{
+	const char **v = xreallocarray(NULL, g->n + 1, sizeof(*v));
+	size_t n = 0;
+	for (size_t i = 0; i < g->n; i++)
+		if (mask & (1u << g->nodes[i].kind))
+			v[n++] = ids ? g->nodes[i].id : g->nodes[i].name;
+	*count = n;
+	return v;
+}
+
+#define NAMED ((1u << N_SEED) | (1u << N_MODEL) | (1u << N_TABLE) | (1u << N_EMBEDDING) | (1u << N_ASSET))
+
+/* a source table written src.table (asset deps) or source:src.table
+ * (sensors); NULL when there is none (reported at loc) */
+static struct node *
+findsourcetable(struct builder *b, const char *dotted, struct loc loc, const char *what)
+{
+	char *id = xasprintf("source.%s", dotted);
+	struct node *n = graph_find(b->g, id);
+	free(id);
+	if (n)
+		return n;
+	/* every source table as src.table, app tables included */
+	const struct spec *s = b->g->spec;
+	size_t cap = b->g->n + 1, count = 0;
+	const char **v = xreallocarray(NULL, cap, sizeof(*v));
+	for (size_t i = 0; i < b->g->n; i++)
+		if (b->g->nodes[i].kind == N_SOURCE)
+			v[count++] = b->g->nodes[i].id + 7;
+	char **own = xreallocarray(NULL, s->napptables + 1, sizeof(*own));
+	for (size_t i = 0; i < s->napptables; i++)
+		v[count++] = own[i] = xasprintf("%s.%s", s->apptables[i].source, s->apptables[i].name);
+	struct diag *g = diag_add(b->d, SEV_ERROR, loc, "%s: there is no source table '%s'", what, dotted);
+	diag_hint(g, did_you_mean(dotted, v, count));
+	for (size_t i = 0; i < s->napptables; i++)
+		free(own[i]);
+	free(own);
+	free(v);
+	return NULL;
+}
+
+/* an unknown name (at loc): a did-you-mean among the kinds in mask, or
+ * the source table it may mean */
+static void
+unknownname(struct builder *b, const char *name, unsigned mask, struct loc loc, const char *fmt)
+{
+	size_t n;
+	const char **v = namesof(b->g, mask, false, &n);
+	struct diag *g = diag_add(b->d, SEV_ERROR, loc, fmt, name);
+	const char *hint = did_you_mean(name, v, n);
+	free(v);
+	if (hint) {
+		diag_hint(g, hint);
+		return;
+	}
+	for (size_t i = 0; i < b->g->n; i++)
+		if (b->g->nodes[i].kind == N_SOURCE && strcmp(b->g->nodes[i].name, name) == 0) {
+			diag_hint(g, b->g->nodes[i].id + 7);
+			return;
+		}
+}
+
+static void
+resolveassetdeps(struct builder *b, size_t idx)
+{
+	const struct spec_asset *as = b->g->nodes[idx].asset;
+	for (size_t i = 0; i < as->ndeps; i++) {
+		const char *dep = as->deps[i];
+		struct loc loc = as->deps_loc[i];
+		struct node *t;
+		if (strchr(dep, '.')) {
+			t = findsourcetable(b, dep, loc, "asset dep");
+		} else if (!(t = graph_byname(b->g, dep))) {
+			unknownname(b, dep, NAMED, loc,
+				    "asset dep: no model, seed, table, embedding or asset is named '%s'");
+		} else if (t == &b->g->nodes[idx]) {
+			diag_add(b->d, SEV_ERROR, loc, "asset '%s' depends on itself", dep);
+			t = NULL;
+		}
+		if (t)
+			adddep(b, idx, (size_t)(t - b->g->nodes), loc);
+	}
+}
+
+/* the column a sensor's cursor defaults to, or NULL */
+static const char *
+defaultcursor(const struct node *t)
+{
+	if (t->apptable) {
+		const struct spec_apptable *at = t->apptable;
+		for (size_t i = 0; i < at->ncolumns; i++)
+			if (at->columns[i].identity)
+				return at->columns[i].name;
+		if (at->nprimary_key == 1)
+			for (size_t i = 0; i < at->ncolumns; i++)
+				if (at->columns[i].primary_key &&
+				    spec_type_family(at->columns[i].type) == SQL_INTEGER)
+					return at->columns[i].name;
+		for (size_t i = 0; i < at->ncolumns; i++)
+			if (spec_type_family(at->columns[i].type) == SQL_TIME)
+				return at->columns[i].name;
+		return NULL;
+	}
+	const struct spec_freshness *f = &t->table->freshness;
+	if (!f->set)
+		f = &t->source->freshness;
+	return f->set && !f->disabled ? f->field : NULL;
+}
+
+static void
+resolvesensor(struct builder *b, size_t idx)
+{
+	const struct spec_sensor *sn = b->g->nodes[idx].sensor;
+	if (!sn->on)
+		return;
+	struct node *t;
+	if (strncmp(sn->on, "source:", 7) == 0) {
+		t = findsourcetable(b, sn->on + 7, sn->on_loc, "sensor on");
+	} else if (!(t = graph_byname(b->g, sn->on))) {
+		unknownname(b, sn->on, 1u << N_TABLE, sn->on_loc, "sensor on: there is no table '%s' in tables:");
+	}
+	if (t && t->kind != N_TABLE && t->kind != N_SOURCE) {
+		diag_add(b->d, SEV_ERROR, sn->on_loc,
+			 "sensor on: '%s' is %s %s; a sensor watches a table of tables: or a source table "
+			 "(source:src.table)", sn->on, t->kind == N_EMBEDDING || t->kind == N_ASSET ? "an" : "a",
+			 node_kindname(t->kind));
+		t = NULL;
+	}
+	if (!t)
+		return;
+	size_t ti = (size_t)(t - b->g->nodes);
+	adddep(b, idx, ti, sn->on_loc);
+	struct node *n = &b->g->nodes[idx];
+	n->from = ti;
+	if (!sn->cursor) {
+		n->cursor = defaultcursor(t);
+		if (!n->cursor)
+			diag_add(b->d, SEV_ERROR, sn->loc, "sensor '%s' needs cursor: '%s' has no %s to default to",
+				 sn->name, sn->on,
+				 t->kind == N_SOURCE ? "freshness field"
+						     : "identity column, integer primary key or timestamp column");
+		return;
+	}
+	n->cursor = sn->cursor;
+	const char *type = NULL;
+	bool found = t->kind == N_SOURCE && t->table->ncolumns == 0; /* no columns declared: trusted */
+	const char **names = xreallocarray(NULL, 1 + (t->apptable ? t->apptable->ncolumns : t->table->ncolumns),
+					   sizeof(*names));
+	size_t nn = 0;
+	if (t->apptable)
+		for (size_t i = 0; i < t->apptable->ncolumns; i++) {
+			names[nn++] = t->apptable->columns[i].name;
+			if (strcmp(names[nn - 1], sn->cursor) == 0)
+				found = true, type = t->apptable->columns[i].type;
+		}
+	else
+		for (size_t i = 0; i < t->table->ncolumns; i++) {
+			names[nn++] = t->table->columns[i].name;
+			if (strcmp(names[nn - 1], sn->cursor) == 0)
+				found = true, type = t->table->columns[i].type;
+		}
+	if (!found) {
+		struct diag *g = diag_add(b->d, SEV_ERROR, sn->cursor_loc, "sensor cursor: '%s' has no column '%s'",
+					  sn->on, sn->cursor);
+		diag_hint(g, did_you_mean(sn->cursor, names, nn));
+	} else if (type && spec_type_family(type) == SQL_UUID) {
+		diag_add(b->d, SEV_WARNING, sn->cursor_loc,
+			 "sensor cursor '%s' is a uuid: its values do not grow, so new rows can be missed",
+			 sn->cursor);
+	}
+	free(names);
+}
+
+/* the selections of schedules and sensors, once every other edge is in:
+ * each picked node becomes an edge too */
+static void
+resolveselections(struct builder *b)
+{
+	struct graph *g = b->g;
+	for (size_t i = 0; i < g->n; i++) {
+		struct node *n = &g->nodes[i];
+		const char *text = n->schedule ? n->schedule->select : n->sensor ? n->sensor->select : NULL;
+		struct loc loc = n->schedule ? n->schedule->select_loc : n->sensor ? n->sensor->select_loc : NOLOC;
+		struct hash spec = n->schedule ? n->schedule->hash : n->sensor ? n->sensor->hash : n->hash;
+		if (!text)
+			continue;
+		struct selection sel;
+		if (sel_parse(b->a, b->d, loc, text, &sel))
+			n->selected = sel_resolve(b->a, b->d, g, &sel, loc, text, &n->nselected);
+		/* what it runs is part of what it is: the ids it picked */
+		struct hasher h;
+		hasher_init(&h);
+		hasher_add(&h, &spec, sizeof(spec));
+		for (size_t j = 0; j < n->nselected; j++) {
+			hasher_str(&h, g->nodes[n->selected[j]].id);
+			adddep(b, i, n->selected[j], loc);
+		}
+		g->nodes[i].hash = hasher_done(&h);
+	}
+}
+
+static void *
+prefetchloop(void *arg)
+{
+	struct builder *b = arg;
+	struct prefetch *pf = b->pf;
+	for (size_t i = 0; i < pf->n; i++) {
+		pthread_mutex_lock(&pf->lock);
+		bool stop = pf->stop;
+		pthread_mutex_unlock(&pf->lock);
+		if (stop)
+			break;
+		struct pfile *p = &pf->v[i];
+		p->err = read_beneath(b->rootfd, p->path, INPUT_MAX_BYTES, &p->text, &p->len, p->stamp);
+		pthread_mutex_lock(&pf->lock);
+		pf->ready = i + 1;
+		pthread_cond_signal(&pf->cond);
+		pthread_mutex_unlock(&pf->lock);
+	}
+	return NULL;
+}
+
+/* the file node i reads, in the order the read loop asks for them */
+static const char *
+fileof(const struct node *n)
+{
+	if (n->model)
+		return n->model->sql.path;
+	if (n->singular)
+		return n->singular->sql.path;
+	if (n->seed)
+		return n->seed->csv;
+	if (n->asset)
+		return n->asset->python;
+	return NULL;
+}
+
+static void
+prefetch_start(struct builder *b, size_t nbase)
+{
+	struct prefetch *pf = xcalloc(1, sizeof(*pf));
+	pf->v = xcalloc(nbase + 1, sizeof(*pf->v));
+	for (size_t i = 0; i < nbase; i++) {
+		const char *path = fileof(&b->g->nodes[i]);
+		if (path)
+			pf->v[pf->n++].path = path;
+	}
+	pthread_mutex_init(&pf->lock, NULL);
+	pthread_cond_init(&pf->cond, NULL);
+	b->pf = pf;
+	if (pf->n < 64 || pthread_create(&pf->th, NULL, prefetchloop, b) != 0) {
+		/* few files, or no thread: read them as they are needed */
+		pthread_mutex_destroy(&pf->lock);
+		pthread_cond_destroy(&pf->cond);
+		free(pf->v);
+		free(pf);
+		b->pf = NULL;
+	}
+}
+
+static void
+prefetch_stop(struct builder *b)
+{
+	struct prefetch *pf = b->pf;
+	if (!pf)
+		return;
+	pthread_mutex_lock(&pf->lock);
+	pf->stop = true;
+	pthread_mutex_unlock(&pf->lock);
+	pthread_join(pf->th, NULL);
+	for (size_t i = 0; i < pf->n; i++)
+		free(pf->v[i].text); /* read but never asked for */
+	pthread_mutex_destroy(&pf->lock);
+	pthread_cond_destroy(&pf->cond);
+	free(pf->v);
+	free(pf);
+	b->pf = NULL;
+}
+
+static size_t
+coltests(const struct spec_column *c, size_t n)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++)
+		k += c[i].ntests;
+	return k;
+}
+
+/* how many nodes the spec makes: a guess that is exact for what it counts
+ * (more nodes only grow the array) */
+static size_t
+countnodes(const struct spec *s)
+{
+	size_t n = s->nseeds + s->nmodels + s->ntests + s->napptables + s->nembeddings + s->nassets +
+		   s->nschedules + s->nsensors + 1;
+	for (size_t i = 0; i < s->nsources; i++)
+		for (size_t j = 0; j < s->sources[i].ntables; j++) {
+			const struct spec_table *t = &s->sources[i].tables[j];
+			n += 1 + t->ntests + coltests(t->columns, t->ncolumns);
+		}
+	for (size_t i = 0; i < s->nseeds; i++)
+		n += coltests(s->seeds[i].columns, s->seeds[i].ncolumns);
+	for (size_t i = 0; i < s->nmodels; i++)
+		n += s->models[i].ntests + coltests(s->models[i].columns, s->models[i].ncolumns);
+	return n;
+}
+
 struct graph *
 graph_build(struct arena *a, struct diags *d, int rootfd, struct spec *s)
 {
@@ -572,6 +1158,10 @@ graph_build(struct arena *a, struct diags *d, int rootfd, struct spec *s)
 	struct builder b = {.a = a, .d = d, .rootfd = rootfd, .g = g};
 	g->spec = s;
 	g->diags = d;
+	/* the node array at its final size: grown by doubling, it would hold
+	 * up to twice the memory at 10,000 models */
+	b.cap = countnodes(s);
+	g->nodes = xreallocarray(NULL, b.cap, sizeof(*g->nodes));
 
 	/* source tables first, then seeds and models: the order of the spec */
 	for (size_t i = 0; i < s->nsources; i++) {
@@ -595,6 +1185,7 @@ graph_build(struct arena *a, struct diags *d, int rootfd, struct spec *s)
 		g->nodes[idx].seed = sd;
 		strmap_put(&g->byid, id, (void *)(uintptr_t)(idx + 1));
 		strmap_put(&b.refs, sd->name, (void *)(uintptr_t)(idx + 1));
+		byname(&b, idx);
 		b.refnames[b.nrefnames++] = sd->name;
 	}
 	for (size_t i = 0; i < s->nmodels; i++) {
@@ -606,6 +1197,7 @@ graph_build(struct arena *a, struct diags *d, int rootfd, struct spec *s)
 		g->nodes[idx].materialized = m->materialized;
 		strmap_put(&g->byid, id, (void *)(uintptr_t)(idx + 1));
 		strmap_put(&b.refs, m->name, (void *)(uintptr_t)(idx + 1));
+		byname(&b, idx);
 		b.refnames[b.nrefnames++] = m->name;
 	}
 	for (size_t i = 0; i < s->nvars; i++)
@@ -617,9 +1209,11 @@ graph_build(struct arena *a, struct diags *d, int rootfd, struct spec *s)
 		g->nodes[idx].singular = t;
 		strmap_put(&g->byid, id, (void *)(uintptr_t)(idx + 1));
 	}
+	addappnodes(&b);
 
 	/* read the files: SQL is scanned for what it reads, CSV checked */
 	size_t nbase = g->n;
+	prefetch_start(&b, nbase);
 	for (size_t i = 0; i < nbase; i++) {
 		struct node *n = &g->nodes[i];
 		if (n->model) {
@@ -640,8 +1234,12 @@ graph_build(struct arena *a, struct diags *d, int rootfd, struct spec *s)
 				checkcsv(&b, n->seed, f);
 			}
 			n->hash = contenthash(n->seed->hash, n->text, n->textlen, NULL);
+		} else if (n->asset && n->asset->python) {
+			readpython(&b, i);
 		}
 	}
+
+	prefetch_stop(&b);
 
 	/* generic tests on columns and at model level */
 	struct strmap testids = {0};
@@ -669,8 +1267,24 @@ graph_build(struct arena *a, struct diags *d, int rootfd, struct spec *s)
 	for (size_t i = nbase; i < g->n; i++)
 		g->nodes[i].hash = ir_test_hash(g->nodes[g->nodes[i].tested].hash, g->nodes[i].id);
 	strmap_free(&testids);
+	for (size_t i = 0; i < nbase; i++) {
+		if (g->nodes[i].asset)
+			resolveassetdeps(&b, i);
+		else if (g->nodes[i].sensor)
+			resolvesensor(&b, i);
+	}
 
+	/* line and column of every definition, now that the spec's text is
+	 * loaded: the registry needs them after it is released */
+	for (size_t i = 0; i < g->n; i++)
+		if (!diag_linecol(d, g->nodes[i].loc, &g->nodes[i].line, &g->nodes[i].col))
+			g->nodes[i].line = g->nodes[i].col = 0;
 	finishedges(g);
+	/* selections walk the edges above; theirs come after, so edges again */
+	if (s->nschedules || s->nsensors) {
+		resolveselections(&b);
+		finishedges(g);
+	}
 	findcycles(&b);
 	strmap_free(&b.refs);
 	strmap_free(&b.vars);
@@ -715,6 +1329,7 @@ graph_free(struct graph *g)
 	}
 	free(g->nodes);
 	strmap_free(&g->byid);
+	strmap_free(&g->byname);
 }
 
 const char *
@@ -728,6 +1343,31 @@ node_specfile(const struct graph *g, const struct node *n)
 const char *
 node_kindname(enum node_kind k)
 {
-	static const char *const names[] = {"source", "seed", "model", "test"};
-	return names[k];
+	static const char *const names[] = {"source", "seed", "model", "test", "table", "embedding",
+					    "asset", "schedule", "sensor"};
+	return (size_t)k < LEN(names) ? names[k] : "?";
+}
+
+const struct node_style *
+node_style(enum node_kind k)
+{
+	static const struct node_style styles[] = {
+		[N_SOURCE] = {"[(", ")]", "cylinder"},
+		[N_SEED] = {"[/", "/]", "note"},
+		[N_MODEL] = {"[", "]", "box"},
+		[N_TEST] = {"{{", "}}", "diamond"},
+		[N_TABLE] = {"[(", ")]", "cylinder"},
+		[N_EMBEDDING] = {"[[", "]]", "box3d"},
+		[N_ASSET] = {"([", "])", "component"},
+		[N_SCHEDULE] = {"((", "))", "circle"},
+		[N_SENSOR] = {">", "]", "cds"},
+	};
+	return &styles[(size_t)k < LEN(styles) ? k : N_MODEL];
+}
+
+struct node *
+graph_byname(const struct graph *g, const char *name)
+{
+	uintptr_t i = (uintptr_t)strmap_get(&g->byname, name);
+	return i ? &g->nodes[i - 1] : NULL;
 }

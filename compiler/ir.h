@@ -1,7 +1,11 @@
 /* ir.h: the graph every back end reads. One node per source table, seed,
- * model and test; edges point from a node to what it reads. Names are
- * resolved and checked here (unknown refs with a did-you-mean, cycles with
- * their whole path), so back ends can trust what they see.
+ * model, test, table (tables:), embedding, asset, schedule and sensor;
+ * edges point from a node to what it reads (a schedule or sensor: to what
+ * it runs and watches; an embedding: to its table). Names are resolved and
+ * checked here (unknown refs with a did-you-mean, cycles with their whole
+ * path, selections), so back ends can trust what they see. A foreign key
+ * between tables is no edge: the spec's column says where it points
+ * (spec_appcolumn.ref_*).
  *
  * All memory belongs to the compilation's arena, except the file contents
  * the graph reads, which it owns until graph_free. */
@@ -12,7 +16,18 @@
 #include "spec.h"
 #include "util.h"
 
-enum node_kind { N_SOURCE, N_SEED, N_MODEL, N_TEST };
+enum node_kind {
+	N_SOURCE, N_SEED, N_MODEL, N_TEST,
+	N_TABLE,     /* a table of tables:; also a dbt source (source.<src>.<name> finds it) */
+	N_EMBEDDING, /* its vector table is a dbt source beside its table's, too */
+	N_ASSET, N_SCHEDULE, N_SENSOR,
+	N_NKINDS
+};
+
+/* how graph output draws a kind: mermaid's brackets, graphviz's shape */
+struct node_style {
+	const char *mermaid_open, *mermaid_close, *dot_shape;
+};
 
 struct edge {
 	size_t to;       /* index of the node read */
@@ -21,9 +36,12 @@ struct edge {
 
 struct node {
 	enum node_kind kind;
-	const char *id;      /* "model.stg_trips", "seed.x", "source.raw.trips", "test.x" */
+	const char *id;      /* "model.stg_trips", "seed.x", "source.raw.trips", "test.x",
+			      * "table.x", "embedding.x", "asset.x", "schedule.x", "sensor.x" */
 	const char *name;    /* stg_trips; trips; the test's name */
 	struct loc loc;      /* its definition in the spec */
+	unsigned line, col;  /* where loc is, worked out while the spec's text is
+			      * at hand (0 when unknown) */
 	struct edge *deps;   /* what it reads, sorted by index, no repeats */
 	size_t ndeps;
 	size_t *users;       /* who reads it, sorted */
@@ -31,9 +49,10 @@ struct node {
 	struct hash hash;    /* content hash: spec node and file contents */
 	const char *layer;   /* models: folder under models/ */
 	const char *materialized; /* models: effective materialization */
-	const char *file;    /* the SQL or CSV file, when it has one */
-	const char *text;    /* models, singular tests: the SQL; seeds: the CSV. Valid
-			      * until the back ends have run (compile_run then
+	const char *file;    /* the SQL, CSV or (assets) Python file, when it has one */
+	const char *text;    /* models, singular tests: the SQL; seeds: the CSV; assets:
+			      * the Python. Valid until the back ends that say
+			      * they read sources have run (compile_run then
 			      * releases the sources) */
 	size_t textlen;
 	struct hash facts;   /* models with a SQL file: what the SQL references (ir_facts) */
@@ -46,10 +65,28 @@ struct node {
 	const struct spec_source *source;
 	const struct spec_table *table;
 	const struct spec_singular *singular;
+	const struct spec_apptable *apptable;
+	const struct spec_embedding *embedding;
+	const struct spec_asset *asset;
+	const struct spec_schedule *schedule;
+	const struct spec_sensor *sensor;
 	/* generic tests: the test and the node and column it tests */
 	const struct spec_test *test;
 	size_t tested;
 	const char *column;
+	/* embeddings: the N_TABLE node of from:; sensors: the N_TABLE or
+	 * N_SOURCE node watched. Also an edge (deps) */
+	size_t from;
+	/* schedules and sensors: every node the selection picks (with the
+	 * ancestors and descendants its + ask for), sorted indexes, never a
+	 * test, schedule or sensor; in the arena. Each is also an edge */
+	size_t *selected;
+	size_t nselected;
+	/* sensors: the column whose new values mean new rows: cursor:, or
+	 * the table's identity column, its integer one-column primary key, its
+	 * first timestamp or date column; for a source table, its freshness
+	 * field */
+	const char *cursor;
 };
 
 struct graph {
@@ -58,6 +95,7 @@ struct graph {
 	struct node *nodes;
 	size_t n;
 	struct strmap byid;
+	struct strmap byname; /* models, seeds, tables, embeddings, assets: name → index + 1 */
 };
 
 /* the largest SQL or CSV input dpc reads */
@@ -68,7 +106,9 @@ struct graph {
  * every problem is reported in one run. */
 struct graph *graph_build(struct arena *a, struct diags *d, int rootfd, struct spec *s);
 
-/* look a node up by id; returns NULL if it does not exist */
+/* look a node up by id; returns NULL if it does not exist. A table or an
+ * embedding is also found by the id of the dbt source table it is,
+ * source.<source>.<name> */
 struct node *graph_find(const struct graph *g, const char *id);
 
 /* every node downstream of the marked ones (mark[i] true), marking them too */
@@ -77,8 +117,16 @@ void graph_downstream(const struct graph *g, bool *mark);
 /* the spec file a node is defined in ("pipeline.yaml" if it has no place) */
 const char *node_specfile(const struct graph *g, const struct node *n);
 
-/* "model", "seed", "source", "test" */
+/* "model", "seed", "source", "test", "table", "embedding", "asset",
+ * "schedule", "sensor" */
 const char *node_kindname(enum node_kind k);
+
+/* how `dpc graph` draws kind k (static) */
+const struct node_style *node_style(enum node_kind k);
+
+/* a node by the name selections, asset deps and ref() use (models, seeds,
+ * tables, embeddings, assets); NULL if there is none */
+struct node *graph_byname(const struct graph *g, const char *name);
 
 void graph_free(struct graph *g);
 

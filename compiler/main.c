@@ -27,6 +27,8 @@ struct opts {
 	const char *format;  /* text, json, mermaid, dot */
 	bool force, explain, color;
 	bool allow_destructive; /* --allow-destructive */
+	bool supabase;          /* init --supabase */
+	const char *ci;         /* init --ci github|gitlab|github,gitlab */
 	const char *arg;     /* the command's positional argument */
 };
 
@@ -34,7 +36,9 @@ static const char usage[] =
 	"usage: dpc [-C DIR] COMMAND [OPTIONS]\n"
 	"\n"
 	"commands:\n"
-	"  init NAME        write a starter project into the new folder NAME\n"
+	"  init NAME        write a starter project into the new folder NAME;\n"
+	"                   --supabase adds app tables in Supabase with an embedding,\n"
+	"                   --ci github|gitlab|github,gitlab adds CI workflows\n"
 	"  build            compile pipeline.yaml and write what changed\n"
 	"  check            exit 0 if the generated files are up to date, 1 if not\n"
 	"  plan             show what build would write, change and delete, and\n"
@@ -575,19 +579,18 @@ cmd_graph(struct opts *o)
 				}
 			}
 		} else if (mm || dot) {
-			static const char *const mshape[][2] = {{"[(", ")]"}, {"[/", "/]"}, {"[", "]"}, {"{{", "}}"}};
-			static const char *const dshape[] = {"cylinder", "note", "box", "diamond"};
 			buf_puts(&b, mm ? "flowchart LR\n" : "digraph pipeline {\n  rankdir=LR;\n");
 			for (size_t i = 0; i < g->n; i++) {
 				const struct node *n = &g->nodes[i];
+				const struct node_style *st = node_style(n->kind);
+				const char *label = n->kind == N_SOURCE ? n->id + 7 : n->name;
 				buf_puts(&b, "  ");
 				gid(&b, n->id);
 				if (mm)
-					buf_printf(&b, "%s\"%s %s\"%s\n", mshape[n->kind][0], node_kindname(n->kind),
-						   n->kind == N_SOURCE ? n->id + 7 : n->name, mshape[n->kind][1]);
+					buf_printf(&b, "%s\"%s %s\"%s\n", st->mermaid_open, node_kindname(n->kind), label,
+						   st->mermaid_close);
 				else
-					buf_printf(&b, " [label=\"%s\", shape=%s];\n",
-						   n->kind == N_SOURCE ? n->id + 7 : n->name, dshape[n->kind]);
+					buf_printf(&b, " [label=\"%s\", shape=%s];\n", label, st->dot_shape);
 			}
 			for (size_t i = 0; i < g->n; i++)
 				for (size_t j = 0; j < g->nodes[i].ndeps; j++) {
@@ -668,6 +671,44 @@ writestarter(int dfd, const char *rel, const char *data, size_t len, const char 
 	return rc;
 }
 
+/* append the embedded snippet name to pipeline.yaml, with __PROJECT__ and
+ * __CI__ (the providers, as a YAML flow list's items) filled in */
+static int
+appendstarter(int dfd, const char *name, const char *project, const char *ci)
+{
+	const struct embedded *e = NULL;
+	for (size_t i = 0; i < dpc_nembedded; i++)
+		if (strcmp(dpc_embedded[i].name, name) == 0)
+			e = &dpc_embedded[i];
+	if (!e)
+		return errno = ENOENT, -1;
+	char *providers = xstrdup(ci ? ci : "");
+	for (char *p = providers; (p = strchr(p, ',')); p++)
+		*p = '\x1f'; /* "github,gitlab" becomes "github, gitlab" below */
+	struct buf b = {0};
+	for (size_t i = 0; i < e->len;) {
+		if (e->len - i >= 11 && memcmp(e->data + i, "__PROJECT__", 11) == 0) {
+			buf_puts(&b, project);
+			i += 11;
+		} else if (e->len - i >= 6 && memcmp(e->data + i, "__CI__", 6) == 0) {
+			for (const char *p = providers; *p; p++)
+				buf_puts(&b, *p == '\x1f' ? ", " : (char[]){*p, 0});
+			i += 6;
+		} else {
+			buf_putc(&b, e->data[i++]);
+		}
+	}
+	free(providers);
+	int fd = openat(dfd, "pipeline.yaml", O_WRONLY | O_APPEND | O_CLOEXEC);
+	int rc = -1;
+	if (fd >= 0) {
+		rc = write(fd, b.data, b.len) == (ssize_t)b.len ? 0 : -1;
+		rc |= close(fd);
+	}
+	buf_free(&b);
+	return rc;
+}
+
 static int
 cmd_init(struct opts *o)
 {
@@ -677,6 +718,9 @@ cmd_init(struct opts *o)
 	char *msg = NULL;
 	if (!name) {
 		fail = "init needs a NAME: dpc init NAME";
+	} else if (o->ci && strcmp(o->ci, "github") != 0 && strcmp(o->ci, "gitlab") != 0 &&
+		   strcmp(o->ci, "github,gitlab") != 0 && strcmp(o->ci, "gitlab,github") != 0) {
+		msg = xasprintf("--ci takes github, gitlab or github,gitlab, not '%s'", o->ci);
 	} else {
 		const char *base = strrchr(name, '/');
 		base = base ? base + 1 : name;
@@ -701,10 +745,18 @@ cmd_init(struct opts *o)
 				}
 				n++;
 			}
+			/* the parts asked for, appended to the spec */
+			const char *extra[] = {o->supabase ? "initx/supabase.yaml" : NULL, o->ci ? "initx/ci.yaml" : NULL};
+			for (size_t k = 0; dfd >= 0 && !msg && k < LEN(extra); k++)
+				if (extra[k] && appendstarter(dfd, extra[k], base, o->ci) != 0)
+					msg = xasprintf("cannot write %s/pipeline.yaml: %s", name, strerror(errno));
 			if (dfd >= 0)
 				close(dfd);
 			if (!msg && !doc)
 				printf("dpc: created %s with %zu files; next: cd %s && dpc build\n", name, n, name);
+			if (!msg && !doc && o->ci)
+				printf("dpc: CI builds dpc from source: set ci.dpc in %s/pipeline.yaml to your dpc repository\n",
+				       name);
 			if (doc && !msg) {
 				cJSON_AddStringToObject(doc, "project", base);
 				cJSON_AddNumberToObject(doc, "files", (double)n);
@@ -775,6 +827,10 @@ main(int argc, char **argv)
 			o.explain = true;
 		else if (strcmp(a, "--allow-destructive") == 0)
 			o.allow_destructive = true;
+		else if (strcmp(a, "--supabase") == 0)
+			o.supabase = true;
+		else if (strcmp(a, "--ci") == 0)
+			val = &o.ci;
 		else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0)
 			return cmd_help(&o);
 		else if (strcmp(a, "--version") == 0)

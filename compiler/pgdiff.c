@@ -18,7 +18,9 @@
  * What is compared: columns by name (type, not null, default, identity
  * kind, generation expression), constraints by content (and by name when
  * the wanted one was given a name), indexes by name then content, policies
- * by table and name, grants by table and role, functions by name and
+ * by table and name, grants by table and role (a table the migration
+ * creates starts with what the current model's default privileges give
+ * it, which dpc may revoke), functions by name and
  * argument types then text, extensions by name then schema. Changes are
  * made in place where PostgreSQL can (alter column type, set default, ...);
  * where it cannot (a changed index, policy or constraint) the old one is
@@ -47,7 +49,17 @@ struct ctx {
 	const char *vecschema;  /* where pgvector's types and operator classes are */
 	struct pg_plan *plan;
 	struct stepv ph[NPHASES];
+	/* what the steps made now are about (see struct pg_step) */
+	const char *subjschema, *subjtable, *subjcol, *subjindex;
 };
+
+/* the steps made next are about table schema.name (NULL: none) */
+static void
+about(struct ctx *x, const char *schema, const char *name)
+{
+	x->subjschema = schema;
+	x->subjtable = name;
+}
 
 /* ---- SQL text ---- */
 
@@ -74,14 +86,6 @@ isvectype(const char *type)
 	return false;
 }
 
-static bool
-isvecops(const char *cls)
-{
-	return strncmp(cls, "vector_", 7) == 0 || strncmp(cls, "halfvec_", 8) == 0 ||
-	       strncmp(cls, "sparsevec_", 10) == 0 || strcmp(cls, "bit_hamming_ops") == 0 ||
-	       strcmp(cls, "bit_jaccard_ops") == 0;
-}
-
 static void
 puttype(const struct ctx *x, struct buf *b, const char *type)
 {
@@ -106,12 +110,41 @@ putnames(struct buf *b, const struct pg_names *ns)
 
 static const char *const identname[] = {"", "always", "by default"};
 
-/* name type [generated ...] [primary key] [not null] [default e] */
-static void
-putcoldef(const struct ctx *x, struct buf *b, const struct pg_column *c, bool inlinepk)
+/* the serial type that makes column c of t, or NULL */
+static const char *
+serialtype(const struct pg_table *t, const struct pg_column *c)
 {
+	static const char *const serials[][2] = {
+		{"integer", "serial"}, {"bigint", "bigserial"}, {"smallint", "smallserial"}};
+	const char *st = NULL;
+	for (size_t i = 0; i < LEN(serials); i++)
+		if (strcmp(c->type, serials[i][0]) == 0)
+			st = serials[i][1];
+	if (!st || !c->def || !c->not_null)
+		return NULL;
+	struct buf b = {0};
+	pg_put_serial_default(&b, t->schema, t->name, c->name);
+	if (strcmp(b.data, c->def) != 0)
+		st = NULL;
+	buf_free(&b);
+	return st;
+}
+
+/* name type [generated ...] [primary key] [not null] [default e]; a new
+ * column of t whose default is its own sequence's is made serial */
+static void
+putcoldef(const struct ctx *x, struct buf *b, const struct pg_table *t, const struct pg_column *c,
+	  bool inlinepk)
+{
+	const char *serial = serialtype(t, c);
 	pg_put_ident(b, c->name);
 	buf_putc(b, ' ');
+	if (serial) {
+		buf_puts(b, serial);
+		if (inlinepk)
+			buf_puts(b, " primary key");
+		return;
+	}
 	puttype(x, b, c->type);
 	if (c->generated)
 		buf_printf(b, " generated always as (%s) stored", c->generated);
@@ -176,7 +209,7 @@ putkeys(const struct ctx *x, struct buf *b, const struct pg_index *ix)
 		buf_puts(b, key->expr);
 		if (key->opclass) {
 			buf_putc(b, ' ');
-			if (isvecops(key->opclass)) {
+			if (pg_is_vector_opclass(key->opclass)) {
 				pg_put_ident(b, x->vecschema);
 				buf_putc(b, '.');
 			}
@@ -196,8 +229,10 @@ putindex(const struct ctx *x, struct buf *b, const struct pg_index *ix, bool con
 	pg_put_ident(b, ix->name);
 	buf_puts(b, " on ");
 	pg_put_qname(b, ix->schema, ix->table);
-	if (strcmp(ix->method, "btree") != 0)
-		buf_printf(b, " using %s", ix->method);
+	if (strcmp(ix->method, "btree") != 0) {
+		buf_puts(b, " using ");
+		pg_put_ident(b, ix->method);
+	}
 	buf_putc(b, ' ');
 	putkeys(x, b, ix);
 	if (ix->with)
@@ -269,7 +304,8 @@ putlit(struct buf *b, const char *s)
 static void step(struct ctx *x, enum phase ph, bool destructive, struct buf *sql, const char *fmt, ...)
 	__attribute__((format(printf, 5, 6)));
 
-/* add a step: sql (its statements, without the final ;) is taken and reset */
+/* add a step in phase ph: sql holds its statements without the final ;
+ * (copied, then emptied for the next step) */
 static void
 step(struct ctx *x, enum phase ph, bool destructive, struct buf *sql, const char *fmt, ...)
 {
@@ -287,6 +323,10 @@ step(struct ctx *x, enum phase ph, bool destructive, struct buf *sql, const char
 		.desc = arena_strdup(a, d.data),
 		.destructive = destructive,
 		.alone = ph == P_CONCURRENT,
+		.schema = x->subjtable ? arena_strdup(a, x->subjschema) : NULL,
+		.table = x->subjtable ? arena_strdup(a, x->subjtable) : NULL,
+		.column = x->subjcol ? arena_strdup(a, x->subjcol) : NULL,
+		.index = x->subjindex ? arena_strdup(a, x->subjindex) : NULL,
 	};
 	sql->len = 0;
 	buf_free(&d);
@@ -325,7 +365,7 @@ altertable(struct buf *b, const struct pg_table *t)
 	buf_putc(b, ' ');
 }
 
-/* the display name of t, in a static-free way: into the plan's arena */
+/* t's name as people read it, in the plan's arena */
 static const char *
 tdisp(struct ctx *x, const struct pg_table *t)
 {
@@ -336,6 +376,7 @@ tdisp(struct ctx *x, const struct pg_table *t)
 	return s;
 }
 
+/* a name quoted as needed, in the plan's arena */
 static const char *
 cdisp(struct ctx *x, const char *c)
 {
@@ -602,16 +643,52 @@ policies(struct ctx *x, const struct pg_table *ct, const struct pg_table *wt)
 	}
 }
 
+/* What each role holds on wanted table wt before the migration: the
+ * grants of current table ct or, for a table the migration creates, what
+ * the current model's default privileges give it as it is created (dpc's
+ * to change, since dpc makes the table). An owned array of grants that
+ * borrow their roles; *n receives its length. */
+static struct pg_grant *
+holding(const struct ctx *x, const struct pg_table *ct, const struct pg_table *wt, size_t *n)
+{
+	size_t k = 0;
+	struct pg_grant *v;
+	if (ct) {
+		v = xcalloc(ct->ngrants + 1, sizeof(*v));
+		for (size_t i = 0; i < ct->ngrants; i++)
+			v[k++] = *ct->grants[i];
+		*n = k;
+		return v;
+	}
+	const struct pg_model *m = x->cur;
+	v = xcalloc(m->ndefacls + 1, sizeof(*v));
+	for (size_t i = 0; i < m->ndefacls; i++) {
+		const char *role = m->defacls[i]->role;
+		size_t j = 0;
+		while (j < k && strcmp(v[j].role, role) != 0)
+			j++;
+		if (j < k)
+			continue;
+		unsigned privs = pg_default_privs(m, wt->schema, role);
+		if (privs)
+			v[k++] = (struct pg_grant){(char *)role, privs, {.loc = NOLOC, .owned = true}};
+	}
+	*n = k;
+	return v;
+}
+
 static void
 grants(struct ctx *x, const struct pg_table *ct, const struct pg_table *wt)
 {
 	struct buf b = {0};
+	size_t nheld;
+	struct pg_grant *held = holding(x, ct, wt, &nheld);
 	for (size_t i = 0; i < wt->ngrants; i++) {
 		const struct pg_grant *w = wt->grants[i];
 		const struct pg_grant *c = NULL;
-		for (size_t k = 0; ct && k < ct->ngrants && !c; k++)
-			if (strcmp(ct->grants[k]->role, w->role) == 0)
-				c = ct->grants[k];
+		for (size_t k = 0; k < nheld && !c; k++)
+			if (strcmp(held[k].role, w->role) == 0)
+				c = &held[k];
 		unsigned add = w->privs & ~(c ? c->privs : 0);
 		if (!add)
 			continue;
@@ -623,8 +700,8 @@ grants(struct ctx *x, const struct pg_table *ct, const struct pg_table *wt)
 		pg_put_ident(&b, w->role);
 		step(x, P_GRANT, false, &b, "grant on %s to %s", tdisp(x, wt), cdisp(x, w->role));
 	}
-	for (size_t i = 0; ct && i < ct->ngrants; i++) {
-		const struct pg_grant *c = ct->grants[i];
+	for (size_t i = 0; i < nheld; i++) {
+		const struct pg_grant *c = &held[i];
 		unsigned keepp = 0;
 		for (size_t k = 0; k < wt->ngrants; k++)
 			if (strcmp(wt->grants[k]->role, c->role) == 0)
@@ -633,17 +710,18 @@ grants(struct ctx *x, const struct pg_table *ct, const struct pg_table *wt)
 		if (!rm)
 			continue;
 		if (!mine(x, c->at)) {
-			keep(x, c->at, "grant on %s to %s is not in the spec", tdisp(x, ct), cdisp(x, c->role));
+			keep(x, c->at, "grant on %s to %s is not in the spec", tdisp(x, wt), cdisp(x, c->role));
 			continue;
 		}
 		buf_puts(&b, "revoke ");
 		putprivs(&b, rm);
 		buf_puts(&b, " on table ");
-		pg_put_qname(&b, ct->schema, ct->name);
+		pg_put_qname(&b, wt->schema, wt->name);
 		buf_puts(&b, " from ");
 		pg_put_ident(&b, c->role);
-		step(x, P_GRANT, false, &b, "revoke on %s from %s", tdisp(x, ct), cdisp(x, c->role));
+		step(x, P_GRANT, false, &b, "revoke on %s from %s", tdisp(x, wt), cdisp(x, c->role));
 	}
+	free(held);
 	buf_free(&b);
 }
 
@@ -730,7 +808,7 @@ createtable(struct ctx *x, const struct pg_table **order, size_t pos, size_t n)
 	const char *sep = "\n  ";
 	for (size_t i = 0; i < t->ncols; i++, sep = ",\n  ") {
 		buf_puts(&b, sep);
-		putcoldef(x, &b, t->cols[i], inl && strcmp(t->cols[i]->name, inl) == 0);
+		putcoldef(x, &b, t, t->cols[i], inl && strcmp(t->cols[i]->name, inl) == 0);
 	}
 	for (size_t i = 0; i < t->ncons; i++) {
 		const struct pg_constraint *c = t->cons[i];
@@ -775,7 +853,9 @@ colstep(struct ctx *x, const struct pg_table *t, const struct pg_column *c, bool
 	va_start(ap, fmt);
 	buf_vprintf(&b, fmt, ap);
 	va_end(ap);
+	x->subjcol = c->name;
 	step(x, P_COLUMN, destructive, &b, "%s %s.%s", what, tdisp(x, t), cdisp(x, c->name));
+	x->subjcol = NULL;
 	buf_free(&b);
 }
 
@@ -786,7 +866,9 @@ dropcolumn(struct ctx *x, const struct pg_table *t, const struct pg_column *c)
 	altertable(&b, t);
 	buf_puts(&b, "drop column ");
 	pg_put_ident(&b, c->name);
+	x->subjcol = c->name;
 	step(x, P_DROP_COLUMN, true, &b, "drop column %s.%s", tdisp(x, t), cdisp(x, c->name));
+	x->subjcol = NULL;
 	buf_free(&b);
 }
 
@@ -796,8 +878,10 @@ addcolumn(struct ctx *x, const struct pg_table *t, const struct pg_column *c)
 	struct buf b = {0};
 	altertable(&b, t);
 	buf_puts(&b, "add column ");
-	putcoldef(x, &b, c, false);
+	putcoldef(x, &b, t, c, false);
+	x->subjcol = c->name;
 	step(x, P_COLUMN, false, &b, "add column %s.%s", tdisp(x, t), cdisp(x, c->name));
+	x->subjcol = NULL;
 	buf_free(&b);
 }
 
@@ -828,7 +912,9 @@ altercolumn(struct ctx *x, const struct pg_table *ct, const struct pg_column *c,
 		buf_free(&ty);
 		buf_free(&cn);
 	}
-	if (w->not_null && !c->not_null)
+	/* an identity column is not null whatever the flag says */
+	bool wnn = w->not_null || w->identity, cnn = c->not_null || c->identity;
+	if (wnn && !cnn)
 		colstep(x, ct, c, false, "set not null on", "set not null");
 	if (w->identity && !c->identity)
 		colstep(x, ct, c, false, "make identity", "add generated %s as identity%s%s%s",
@@ -838,7 +924,7 @@ altercolumn(struct ctx *x, const struct pg_table *ct, const struct pg_column *c,
 		colstep(x, ct, c, false, "change identity of", "set generated %s", identname[w->identity]);
 	if (w->def && newdef)
 		colstep(x, ct, c, false, "set default of", "set default %s", w->def);
-	if (!w->not_null && c->not_null)
+	if (!wnn && cnn)
 		colstep(x, ct, c, false, "drop not null on", "drop not null");
 }
 
@@ -916,6 +1002,8 @@ indexes(struct ctx *x)
 		}
 		buf_puts(&b, "drop index if exists ");
 		pg_put_qname(&b, ci->schema, ci->name);
+		about(x, ci->schema, ci->table);
+		x->subjindex = ci->name;
 		step(x, P_DROP_INDEX, false, &b, "drop index %s", cdisp(x, ci->name));
 	}
 	for (size_t i = 0; i < want->nindexes; i++) {
@@ -924,9 +1012,13 @@ indexes(struct ctx *x)
 		if (ci && idxsame(ci, wi) && !idxgoes(x, ci))
 			continue;
 		putindex(x, &b, wi, wi->concurrent);
+		about(x, wi->schema, wi->table);
+		x->subjindex = wi->name;
 		step(x, wi->concurrent ? P_CONCURRENT : P_INDEX, false, &b, "create index %s%s",
 		     cdisp(x, wi->name), wi->concurrent ? " concurrently (a migration of its own)" : "");
 	}
+	about(x, NULL, NULL);
+	x->subjindex = NULL;
 	buf_free(&b);
 }
 
@@ -1049,10 +1141,12 @@ tables(struct ctx *x)
 		for (size_t j = i + 1; cyc[i] && j < nv; j++)
 			for (size_t k = 0; k < v[j]->ncons; k++) {
 				const struct pg_constraint *c = v[j]->cons[k];
+				about(x, v[j]->schema, v[j]->name);
 				if (c->kind == PG_CON_FOREIGN && strcmp(c->ref_table, v[i]->name) == 0 &&
 				    strcmp(c->ref_schema, v[i]->schema) == 0)
 					dropcon(x, v[j], c);
 			}
+		about(x, v[i]->schema, v[i]->name);
 		droptable(x, v[i]);
 	}
 	/* new: referenced tables first */
@@ -1061,14 +1155,18 @@ tables(struct ctx *x)
 		if (!pg_table_find(cur, want->tables[i]->schema, want->tables[i]->name))
 			v[nv++] = want->tables[i];
 	fkorder(v, nv, false, cyc);
-	for (size_t i = 0; i < nv; i++)
+	for (size_t i = 0; i < nv; i++) {
+		about(x, v[i]->schema, v[i]->name);
 		createtable(x, v, i, nv);
+	}
 	for (size_t i = 0; i < want->ntables; i++) {
 		const struct pg_table *wt = want->tables[i];
 		const struct pg_table *ct = pg_table_find(cur, wt->schema, wt->name);
+		about(x, wt->schema, wt->name);
 		if (ct)
 			altertab(x, ct, wt);
 	}
+	about(x, NULL, NULL);
 	free(v);
 	free(cyc);
 }
@@ -1158,6 +1256,15 @@ pg_model_dump(const struct pg_model *m, struct buf *b)
 	struct ctx x = {.vecschema = vec && vec->schema ? vec->schema : "public"};
 	for (size_t i = 0; i < m->nschemas; i++)
 		buf_printf(b, "schema %s\n", m->schemas[i]);
+	for (size_t i = 0; i < m->ndefacls; i++) {
+		const struct pg_defacl *a = m->defacls[i];
+		buf_puts(b, "default privileges");
+		if (a->schema)
+			buf_printf(b, " in schema %s", a->schema);
+		buf_printf(b, " on tables to %s: ", a->role);
+		putprivs(b, a->privs);
+		putorigin(b, &a->at);
+	}
 	for (size_t i = 0; i < m->nexts; i++) {
 		buf_printf(b, "extension %s", m->exts[i]->name);
 		if (m->exts[i]->schema)
@@ -1172,7 +1279,7 @@ pg_model_dump(const struct pg_model *m, struct buf *b)
 		putorigin(b, &t->at);
 		for (size_t k = 0; k < t->ncols; k++) {
 			buf_puts(b, "  column ");
-			putcoldef(&x, b, t->cols[k], false);
+			putcoldef(&x, b, t, t->cols[k], false);
 			putorigin(b, &t->cols[k]->at);
 		}
 		for (size_t k = 0; k < t->ncons; k++) {

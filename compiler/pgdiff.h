@@ -30,6 +30,10 @@ struct pg_step {
 	char *desc;       /* for people: "drop column ride_feedback.rating" */
 	bool destructive; /* drop table, drop column, narrowing type change */
 	bool alone;       /* must be the only step of its migration file */
+	/* what the step is about, so a caller can point at it: the table it
+	 * changes (NULL for schemas, extensions and functions), the column of
+	 * a column step, the index of an index step; NULL when none */
+	char *schema, *table, *column, *index;
 };
 
 /* something only the current model has, defined by hand: left as it is */

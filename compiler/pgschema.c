@@ -36,23 +36,38 @@
  *   alter publication supabase_realtime add|drop table t, ...
  *   do $$ ... $$ whose body holds only that alter publication statement,
  *     under any begin, if ... then, end if, exception when ... then null
- *     guards. This is the form dpc writes:
- *       do $$ begin if not exists (select 1 from pg_publication_tables
- *       where ...) then alter publication supabase_realtime add table t;
- *       end if; end $$;
+ *     guards. This is the form dpc writes (pgdiff.c):
+ *       do $dpc$ begin if not exists (select 1 from
+ *       pg_catalog.pg_publication_tables where pubname = 'supabase_realtime'
+ *       and schemaname = 's' and tablename = 't') then alter publication
+ *       supabase_realtime add table s.t; end if; end $dpc$;
  *     The guard's condition is not evaluated: the statement inside is
  *     taken as having run, which is what the guard exists to ensure.
  *   grant privs on [table] t, ... to roles; revoke privs on ... from roles
+ *   alter default privileges [for role postgres] [in schema s, ...]
+ *     grant|revoke privs on tables to|from roles (what later tables get;
+ *     for a role other than postgres, who runs migrations, skipped)
  *   create extension [if not exists] n [with] [schema s] [version v]
  *   create [or replace] function f(args) ... (its name, argument types and
  *     canonical text; the body is not read)
  *   create schema [if not exists] n
- *   begin, commit, end, start transaction, set (except search_path), reset:
- *     no effect on the model
+ *   alter <anything> ... owner to r, begin, commit, end, start transaction,
+ *     set (except search_path), reset: no effect on the model
  * Anything else, and any part of these beyond the subset (a column's
  * collate, deferrable, ...), is skipped with a note: the model never
  * guesses. A statement naming a table the model does not have is skipped
- * with a note too, unless it says if exists. */
+ * with a note too, unless it says if exists. So is a statement PostgreSQL
+ * would reject as a whole: a ; inside parentheses, a parenthesis left open
+ * at the end of the file, a default together with an identity. Text after
+ * a NUL byte, or after a string or comment that never ends, is not read.
+ *
+ * The model keeps what PostgreSQL keeps, not what was written: serial is
+ * an integer column with a nextval default, primary key and identity
+ * columns are not null, unnamed constraints and indexes get the names
+ * PostgreSQL would give them (a clash with a name the model knows is
+ * numbered as PostgreSQL numbers it), pgvector's types and operator classes lose their schema, and
+ * pg_dump's quoted type names ("uuid") and doubled parentheses
+ * (check ((x > 0))) read as the plain ones. */
 #include "pgschema.h"
 
 #include <stdarg.h>
@@ -79,20 +94,28 @@
 
 #define NAMEMAX 63 /* NAMEDATALEN - 1 */
 
+/* the keywords PostgreSQL's quote_ident quotes: reserved, and those that
+ * name types or functions (char, int, time, ...); sorted for bsearch */
 static const char *const reserved[] = {
 	"all", "analyse", "analyze", "and", "any", "array", "as", "asc", "asymmetric",
-	"authorization", "binary", "both", "case", "cast", "check", "collate", "collation",
-	"column", "concurrently", "constraint", "create", "cross", "current_catalog",
-	"current_date", "current_role", "current_schema", "current_time", "current_timestamp",
-	"current_user", "default", "deferrable", "desc", "distinct", "do", "else", "end",
-	"except", "false", "fetch", "for", "foreign", "freeze", "from", "full", "grant",
-	"group", "having", "ilike", "in", "initially", "inner", "intersect", "into", "is",
-	"isnull", "join", "lateral", "leading", "left", "like", "limit", "localtime",
-	"localtimestamp", "natural", "not", "notnull", "null", "offset", "on", "only", "or",
-	"order", "outer", "overlaps", "placing", "primary", "references", "returning", "right",
-	"select", "session_user", "similar", "some", "symmetric", "table", "tablesample",
-	"then", "to", "trailing", "true", "union", "unique", "user", "using", "variadic",
-	"verbose", "when", "where", "window", "with",
+	"authorization", "between", "bigint", "binary", "bit", "boolean", "both", "case", "cast",
+	"char", "character", "check", "coalesce", "collate", "collation", "column",
+	"concurrently", "constraint", "create", "cross", "current_catalog", "current_date",
+	"current_role", "current_schema", "current_time", "current_timestamp", "current_user",
+	"dec", "decimal", "default", "deferrable", "desc", "distinct", "do", "else", "end",
+	"except", "exists", "extract", "false", "fetch", "float", "for", "foreign", "freeze",
+	"from", "full", "grant", "greatest", "group", "grouping", "having", "ilike", "in",
+	"initially", "inner", "inout", "int", "integer", "intersect", "interval", "into", "is",
+	"isnull", "join", "lateral", "leading", "least", "left", "like", "limit", "localtime",
+	"localtimestamp", "national", "natural", "nchar", "none", "normalize", "not", "notnull",
+	"null", "nullif", "numeric", "offset", "on", "only", "or", "order", "out", "outer",
+	"overlaps", "overlay", "placing", "position", "precision", "primary", "real",
+	"references", "returning", "right", "row", "select", "session_user", "setof", "similar",
+	"smallint", "some", "substring", "symmetric", "table", "tablesample", "then", "time",
+	"timestamp", "to", "trailing", "treat", "trim", "true", "union", "unique", "user",
+	"using", "values", "varchar", "variadic", "verbose", "when", "where", "window", "with",
+	"xmlattributes", "xmlconcat", "xmlelement", "xmlexists", "xmlforest", "xmlnamespaces",
+	"xmlparse", "xmlpi", "xmlroot", "xmlserialize", "xmltable",
 };
 
 /* words after which "(" is not a function call and a sign is unary */
@@ -202,17 +225,25 @@ pushtok(struct toks *o, enum tk kind, size_t off, size_t end, const char *v)
 }
 
 /* Cut s[i, to) into tokens appended to out; identifier values go in a.
- * Returns false, with *bad at its start and *what naming it, at a string,
- * identifier or comment that never ends; the tokens before it are kept. */
+ * Returns false, with *bad at its start and *what saying what is wrong, at
+ * a string, identifier or comment that never ends, or a NUL byte; the
+ * tokens before it are kept. */
 static bool
 lex(const char *s, size_t i, size_t to, struct arena *a, struct toks *out, size_t *bad,
     const char **what)
 {
+	/* PostgreSQL's query text cannot hold a NUL byte: what follows one is
+	 * not read (and no token, string or comment holds one) */
+	const char *nul = memchr(s + i, '\0', to - i);
+	size_t end = to;
+	if (nul)
+		to = (size_t)(nul - s);
 	while (i < to) {
 		unsigned char c = (unsigned char)s[i];
 		size_t st = i, e;
 		if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v') {
 			i++;
+
 		} else if (c == '-' && i + 1 < to && s[i + 1] == '-') {
 			while (i < to && s[i] != '\n')
 				i++;
@@ -229,20 +260,20 @@ lex(const char *s, size_t i, size_t to, struct arena *a, struct toks *out, size_
 					i++;
 			}
 			if (depth) {
-				*bad = st, *what = "block comment";
+				*bad = st, *what = "unterminated block comment";
 				return false;
 			}
-		} else if (c == '\'' || (strchr("eEbBxXnN", c) && i + 1 < to && s[i + 1] == '\'')) {
+		} else if (c == '\'' || (c && strchr("eEbBxXnN", c) && i + 1 < to && s[i + 1] == '\'')) {
 			size_t q = c == '\'' ? i : i + 1;
 			if (!(e = quoteend(s, q, to, '\'', c == 'e' || c == 'E'))) {
-				*bad = st, *what = "string literal";
+				*bad = st, *what = "unterminated string literal";
 				return false;
 			}
 			pushtok(out, TK_STRING, st, e, NULL);
 			i = e;
 		} else if (c == '"') {
 			if (!(e = quoteend(s, i, to, '"', false))) {
-				*bad = st, *what = "quoted identifier";
+				*bad = st, *what = "unterminated quoted identifier";
 				return false;
 			}
 			char *v = arena_alloc(a, e - i), *p = v;
@@ -267,7 +298,7 @@ lex(const char *s, size_t i, size_t to, struct arena *a, struct toks *out, size_
 					if (s[k] == '$' && memcmp(s + k, s + i, tl) == 0)
 						break;
 				if (k + tl > to) {
-					*bad = st, *what = "dollar-quoted string";
+					*bad = st, *what = "unterminated dollar-quoted string";
 					return false;
 				}
 				i = k + tl;
@@ -299,7 +330,7 @@ lex(const char *s, size_t i, size_t to, struct arena *a, struct toks *out, size_
 				if (*p >= 'A' && *p <= 'Z')
 					*p = (char)(*p - 'A' + 'a');
 			pushtok(out, TK_IDENT, st, i, v);
-		} else if (strchr("()[],;.", c)) {
+		} else if (c && strchr("()[],;.", c)) {
 			pushtok(out, TK_PUNCT, st, ++i, NULL);
 		} else if (c == ':') {
 			i += i + 1 < to && s[i + 1] == ':' ? 2 : 1;
@@ -326,6 +357,10 @@ lex(const char *s, size_t i, size_t to, struct arena *a, struct toks *out, size_
 			pushtok(out, TK_OP, st, ++i, NULL);
 		}
 	}
+	if (to < end) {
+		*bad = to, *what = "a NUL byte";
+		return false;
+	}
 	return true;
 }
 
@@ -345,22 +380,32 @@ isspacekw(const struct tok *t)
 	return t->kind == TK_IDENT && inlist(t->v, spacekw, LEN(spacekw));
 }
 
-/* whether a space goes between t[i - 1] and t[i] */
+/* Whether a space goes between t[i - 1] and t[i]. The text must lex back
+ * into the same tokens: a dot is glued only between names (t.c, t.*), a
+ * sign only to an operand (never "- -1" into the comment "--1"). */
 static bool
 spaced(const char *s, const struct tok *t, size_t from, size_t i)
 {
 	const struct tok *p = &t[i - 1], *c = &t[i];
-	if (traw(s, p, "(") || traw(s, p, "[") || traw(s, p, ".") || traw(s, p, "::"))
+	bool pname = p->kind == TK_IDENT || p->kind == TK_QIDENT;
+	bool cname = c->kind == TK_IDENT || c->kind == TK_QIDENT;
+	if ((traw(s, p, ":") || traw(s, p, "::")) && (traw(s, c, ":") || traw(s, c, "::")))
+		return true; /* ":" "::" glued would lex as "::" ":" */
+	if (traw(s, p, "(") || traw(s, p, "[") || traw(s, p, "::"))
 		return false;
-	if (traw(s, c, ")") || traw(s, c, "]") || traw(s, c, ",") || traw(s, c, ".") ||
-	    traw(s, c, "::"))
+	if (traw(s, p, "."))
+		return !(cname || traw(s, c, "*"));
+	if (traw(s, c, "."))
+		return !(pname || traw(s, p, ")"));
+	if (traw(s, c, ")") || traw(s, c, "]") || traw(s, c, ",") || traw(s, c, "::"))
 		return false;
 	bool word = p->kind == TK_QIDENT || (p->kind == TK_IDENT && !isspacekw(p));
 	if (traw(s, c, "(") && word)
 		return false;
 	if (traw(s, c, "[") && (word || traw(s, p, ")") || traw(s, p, "]")))
 		return false;
-	if (traw(s, p, "-") || traw(s, p, "+")) {
+	if ((traw(s, p, "-") || traw(s, p, "+")) &&
+	    (cname || c->kind == TK_NUMBER || c->kind == TK_PARAM || traw(s, c, "("))) {
 		if (i - 1 == from)
 			return false;
 		const struct tok *q = &t[i - 2];
@@ -424,6 +469,21 @@ isname(const struct tok *t, size_t i, size_t end)
 	return i < end && (t[i].kind == TK_IDENT || t[i].kind == TK_QIDENT);
 }
 
+/* a quoted type name that means something else unquoted: pg_dump writes
+ * "uuid" and "extensions"."vector", the same types as uuid and
+ * extensions.vector, but "char" is not char */
+static bool
+needsquote(const struct tok *t)
+{
+	if (t->kind != TK_QIDENT)
+		return false;
+	const char *p = t->v;
+	bool plain = (*p >= 'a' && *p <= 'z') || *p == '_';
+	for (; plain && *p; p++)
+		plain = (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '_';
+	return !plain || strcmp(t->v, "char") == 0;
+}
+
 /* Read a type at t[*i]; append its canonical spelling to out and move *i
  * past it. Returns false, *i unchanged, if no type starts there. */
 static bool
@@ -435,10 +495,10 @@ typeat(const char *s, const struct tok *t, size_t *i, size_t end, struct buf *ou
 	if (!isname(t, j, end))
 		return false;
 	if (j + 2 < end && traw(s, &t[j + 1], ".") && isname(t, j + 2, end)) {
-		schema = t[j].v, nm = t[j + 2].v, quoted = t[j + 2].kind == TK_QIDENT;
+		schema = t[j].v, nm = t[j + 2].v, quoted = needsquote(&t[j + 2]);
 		j += 3;
 	} else {
-		nm = t[j].v, quoted = t[j].kind == TK_QIDENT;
+		nm = t[j].v, quoted = needsquote(&t[j]);
 		j++;
 	}
 	/* the modifiers in ( ), without spaces */
@@ -446,10 +506,9 @@ typeat(const char *s, const struct tok *t, size_t *i, size_t end, struct buf *ou
 	bool tz = false, withtz = false, arr = false;
 	long m1 = -1;
 	bool builtin = !quoted && (!schema || strcmp(schema, "pg_catalog") == 0);
-	bool vec = !quoted && (!schema || strcmp(schema, "extensions") == 0 ||
-			       strcmp(schema, "public") == 0) &&
-		   (strcmp(nm, "vector") == 0 || strcmp(nm, "halfvec") == 0 ||
-		    strcmp(nm, "sparsevec") == 0);
+	/* pgvector's types, in whatever schema the extension was put */
+	bool vec = !quoted && (strcmp(nm, "vector") == 0 || strcmp(nm, "halfvec") == 0 ||
+			       strcmp(nm, "sparsevec") == 0);
 #define READMODS()                                                                     \
 	do {                                                                           \
 		if (j < end && traw(s, &t[j], "(")) {                                   \
@@ -482,7 +541,9 @@ typeat(const char *s, const struct tok *t, size_t *i, size_t end, struct buf *ou
 		j += varying;
 		buf_puts(&base, varying ? "character varying" : "character");
 		READMODS();
-		if (!varying && !mods.len && strcmp(nm, "bpchar") != 0)
+		if (!varying && !mods.len && strcmp(nm, "bpchar") == 0)
+			base.len = 0, buf_puts(&base, "bpchar"); /* blank-padded, any length */
+		else if (!varying && !mods.len)
 			buf_puts(&mods, "(1)");
 	} else if (builtin && strcmp(nm, "bit") == 0) {
 		bool varying = tword(t, j, end, "varying");
@@ -515,10 +576,14 @@ typeat(const char *s, const struct tok *t, size_t *i, size_t end, struct buf *ou
 		buf_puts(&base, mods.len && m1 <= 24 ? "real" : "double precision");
 		mods.len = 0;
 	} else if (builtin) {
-		const char *canonname = nm;
+		const char *canonname = NULL;
 		for (size_t k = 0; k < LEN(typenames); k++)
 			if (strcmp(typenames[k].in, nm) == 0)
 				canonname = typenames[k].out;
+		if (!canonname && inlist(nm, reserved, LEN(reserved)))
+			goto fail; /* not, null, ... are no type */
+		if (!canonname)
+			canonname = nm;
 		buf_puts(&base, canonname);
 		READMODS();
 		if (strcmp(canonname, "numeric") == 0 && mods.len && !memchr(mods.data, ',', mods.len))
@@ -780,6 +845,19 @@ pg_primary_key(const struct pg_table *t)
 	return NULL;
 }
 
+unsigned
+pg_default_privs(const struct pg_model *m, const char *schema, const char *role)
+{
+	unsigned privs = 0;
+	schema = orpublic(schema);
+	for (size_t i = 0; i < m->ndefacls; i++) {
+		const struct pg_defacl *a = m->defacls[i];
+		if ((!a->schema || strcmp(a->schema, schema) == 0) && strcmp(a->role, role) == 0)
+			privs |= a->privs;
+	}
+	return privs;
+}
+
 static void
 addschema(struct pg_model *m, const char *schema)
 {
@@ -831,6 +909,41 @@ objname(struct arena *a, const char *n1, const char *n2, const char *label)
 	if (n2)
 		return arena_printf(a, "%.*s_%.*s_%s", (int)l1, n1, (int)l2, n2, label);
 	return arena_printf(a, "%.*s_%s", (int)l1, n1, label);
+}
+
+void
+pg_put_serial_default(struct buf *b, const char *schema, const char *table, const char *col)
+{
+	struct arena a = {0};
+	struct buf q = {0};
+	pg_put_qname(&q, schema, objname(&a, table, col, "seq"));
+	buf_puts(b, "nextval('");
+	for (const char *p = q.data; *p; p++) {
+		if (*p == '\'')
+			buf_putc(b, '\'');
+		buf_putc(b, *p);
+	}
+	buf_puts(b, "'::regclass)");
+	buf_free(&q);
+	arena_free(&a);
+}
+
+/* serial types are not types: PostgreSQL makes an integer column with a
+ * sequence, so the model keeps what it makes */
+static void
+unserial(struct pg_model *m, const struct pg_table *t, struct pg_column *c)
+{
+	static const char *const serials[][2] = {
+		{"serial", "integer"}, {"bigserial", "bigint"}, {"smallserial", "smallint"}};
+	for (size_t i = 0; i < LEN(serials); i++)
+		if (strcmp(c->type, serials[i][0]) == 0) {
+			struct buf b = {0};
+			pg_put_serial_default(&b, t->schema, t->name, c->name);
+			c->type = arena_strdup(&m->arena, serials[i][1]);
+			c->def = arena_strdup(&m->arena, b.data);
+			c->not_null = true;
+			buf_free(&b);
+		}
 }
 
 /* a name taken by a relation (table, index, index-backed constraint) or,
@@ -1040,6 +1153,21 @@ grantfor(struct pg_model *m, struct pg_table *t, const char *role, bool make)
 	return g;
 }
 
+/* a new table t gets what the default privileges of its schema give: the
+ * grants PostgreSQL makes as it creates the table, at its origin */
+static void
+defgrants(struct pg_model *m, struct pg_table *t)
+{
+	for (size_t i = 0; i < m->ndefacls; i++) {
+		const struct pg_defacl *a = m->defacls[i];
+		if (a->schema && strcmp(a->schema, t->schema) != 0)
+			continue;
+		struct pg_grant *g = grantfor(m, t, a->role, true);
+		g->privs |= a->privs;
+		g->at = t->at;
+	}
+}
+
 /* ---- the reader ---- */
 
 /* one file (or builder text) being read; the cursor (i, end) walks the
@@ -1056,9 +1184,39 @@ struct rd {
 	size_t nlines;
 	struct arena tmp;     /* token values */
 	struct tok *t;
+	uint32_t *match;      /* for each bracket token, its partner, or NONE */
 	size_t i, end;
 	size_t skipped;
 };
+
+#define NONE UINT32_MAX
+
+/* pair the brackets of t[0, n) as PostgreSQL's grammar would: ( with ),
+ * [ with ]; a closer that does not fit the innermost opener pairs with
+ * nothing. Owned by the caller. */
+static uint32_t *
+pairup(const char *s, const struct tok *t, size_t n)
+{
+	uint32_t *match = xreallocarray(NULL, n ? n : 1, sizeof(*match));
+	uint32_t *stack = xreallocarray(NULL, n ? n : 1, sizeof(*stack));
+	size_t depth = 0;
+	for (size_t i = 0; i < n; i++) {
+		match[i] = NONE;
+		if (traw(s, &t[i], "(") || traw(s, &t[i], "[")) {
+			stack[depth++] = (uint32_t)i;
+		} else if (traw(s, &t[i], ")") || traw(s, &t[i], "]")) {
+			char want = s[t[i].off] == ')' ? '(' : '[';
+			if (depth && s[t[stack[depth - 1]].off] == want) {
+				match[i] = stack[--depth];
+				match[match[i]] = (uint32_t)i;
+			} else {
+				depth = 0; /* mismatched: nothing outside pairs any more */
+			}
+		}
+	}
+	free(stack);
+	return match;
+}
 
 static struct pg_origin
 here(struct rd *r, size_t ti)
@@ -1232,18 +1390,22 @@ qname(struct rd *r, const char **schema, const char **nm)
 	return true;
 }
 
-/* the index of the ) matching the ( at i, or end when there is none */
+/* the index of the bracket closing the one at i, or end when there is
+ * none before end */
 static size_t
 closer(const struct rd *r, size_t i)
 {
-	int depth = 0;
-	for (; i < r->end; i++) {
-		if (traw(r->s, &r->t[i], "(") || traw(r->s, &r->t[i], "["))
-			depth++;
-		else if ((traw(r->s, &r->t[i], ")") || traw(r->s, &r->t[i], "]")) && --depth == 0)
-			return i;
-	}
+	if (i < r->end && r->match[i] != NONE && r->match[i] > i && r->match[i] < r->end)
+		return r->match[i];
 	return r->end;
+}
+
+/* move past the bracketed group at the cursor (or to the end) */
+static void
+skipgroup(struct rd *r)
+{
+	size_t c = closer(r, r->i);
+	r->i = c < r->end ? c + 1 : r->end;
 }
 
 /* the first , at depth 0 from i, or end */
@@ -1280,7 +1442,7 @@ astr(struct rd *r, const char *s)
 static void
 unwrap(const struct rd *r, size_t *a, size_t *b)
 {
-	while (*b - *a > 2 && ispunct_(r, *a, "(") && closer(r, *a) == *b - 1)
+	while (*b - *a > 2 && ispunct_(r, *a, "(") && r->match[*a] == *b - 1)
 		++*a, --*b;
 }
 
@@ -1367,7 +1529,7 @@ conattr(struct rd *r)
 		return true;
 	}
 	if ((kw(r, "include") || kw(r, "with")) && ispunct_(r, r->i, "(")) {
-		r->i = closer(r, r->i) + 1;
+		skipgroup(r);
 		ignored(r, st, r->i);
 		return true;
 	}
@@ -1391,7 +1553,7 @@ fkaction(struct rd *r, char **out)
 	if (!(kw(r, "cascade") || kw(r, "restrict") || kws(r, "set null") || kws(r, "set default")))
 		return false;
 	if (ispunct_(r, r->i, "(") && r->i > st + 1)
-		r->i = closer(r, r->i) + 1;
+		skipgroup(r);
 	*out = ctext(r, st, r->i);
 	return true;
 }
@@ -1447,9 +1609,9 @@ stopword(const char *w)
 	return inlist(w, stops, LEN(stops));
 }
 
-/* a column: name type [constraints]; its constraints go to pend */
+/* a column of t: name type [constraints]; its constraints go to pend */
 static struct pg_column *
-coldef(struct rd *r, struct pending *pend)
+coldef(struct rd *r, const struct pg_table *t, struct pending *pend)
 {
 	size_t st = r->i;
 	const char *nm = name(r), *cname = NULL;
@@ -1461,7 +1623,9 @@ coldef(struct rd *r, struct pending *pend)
 	col->name = self.v[0];
 	col->type = type;
 	col->at = here(r, st);
+	unserial(r->m, t, col);
 	size_t cstart = 0; /* where a named constraint starts */
+	bool null = false, notnull = false; /* as written */
 	while (r->i < r->end) {
 		size_t k = r->i;
 		struct pg_constraint *c = NULL;
@@ -1474,21 +1638,21 @@ coldef(struct rd *r, struct pending *pend)
 		if (cname)
 			k = cstart;
 		if (kws(r, "not null")) {
-			col->not_null = true;
+			col->not_null = notnull = true;
 		} else if (kw(r, "null")) {
-			col->not_null = false;
+			null = true;
 		} else if (kw(r, "default")) {
 			size_t a = r->i;
 			int depth = 0;
 			while (r->i < r->end) {
-				const struct tok *t = &r->t[r->i];
+				const struct tok *x = &r->t[r->i];
 				if (r->i > a && depth == 0 &&
-				    ((t->kind == TK_IDENT && stopword(t->v)) || traw(r->s, t, ",")))
+				    ((x->kind == TK_IDENT && stopword(x->v)) || traw(r->s, x, ",")))
 					break;
-				if (traw(r->s, t, "(") || traw(r->s, t, "["))
+				if (traw(r->s, x, "(") || traw(r->s, x, "["))
 					depth++;
-				else if (traw(r->s, t, ")") || traw(r->s, t, "]"))
-					depth--;
+				else if ((traw(r->s, x, ")") || traw(r->s, x, "]")) && depth-- == 0)
+					return NULL; /* a closer that is not the default's */
 				r->i++;
 			}
 			if (r->i == a || depth)
@@ -1500,7 +1664,7 @@ coldef(struct rd *r, struct pending *pend)
 			c = newcon(r, PG_CON_UNIQUE, cname, k);
 		} else if (kw(r, "references")) {
 			c = newcon(r, PG_CON_FOREIGN, cname, k);
-			if (!references(r, c))
+			if (!references(r, c) || c->ref_cols.n > 1)
 				return NULL;
 		} else if (kw(r, "check")) {
 			c = newcon(r, PG_CON_CHECK, cname, k);
@@ -1536,6 +1700,14 @@ coldef(struct rd *r, struct pending *pend)
 			cname = NULL;
 		}
 	}
+	/* PostgreSQL allows one of default, identity and generation, and
+	 * refuses null with not null, identity or primary key */
+	if ((col->def != NULL) + (col->identity != PG_IDENTITY_NONE) + (col->generated != NULL) > 1)
+		return NULL;
+	for (size_t k = 0; null && k < pend->n; k++)
+		null = pend->v[k]->kind != PG_CON_PRIMARY;
+	if (null && (notnull || col->identity))
+		return NULL;
 	return col;
 }
 
@@ -1619,7 +1791,7 @@ tablepart(struct rd *r, void *arg)
 		return true;
 	}
 	struct pending mine = {0};
-	struct pg_column *col = coldef(r, &mine);
+	struct pg_column *col = coldef(r, nt->t, &mine);
 	if (!col || r->i != r->end)
 		return false;
 	if (pg_column_find(nt->t, col->name)) {
@@ -1686,6 +1858,7 @@ st_create_table(struct rd *r, size_t st)
 	}
 	linktable(r->m, nt.t);
 	addpending(r, nt.t, &nt.pend);
+	defgrants(r->m, nt.t);
 	return true;
 }
 
@@ -1727,6 +1900,8 @@ altercol(struct rd *r, struct pg_table *t)
 	} else if (kws(r, "set not null")) {
 		c->not_null = true;
 	} else if (kws(r, "drop not null")) {
+		if (c->identity)
+			return false; /* PostgreSQL refuses it */
 		c->not_null = false;
 	} else if (kws(r, "set default")) {
 		if (r->i == r->end)
@@ -1782,7 +1957,7 @@ alterpart(struct rd *r, void *arg)
 		kw(r, "column");
 		bool ine = kws(r, "if not exists");
 		struct pending pend = {0};
-		struct pg_column *c = coldef(r, &pend);
+		struct pg_column *c = coldef(r, t, &pend);
 		if (!c || r->i != r->end)
 			return false;
 		if (pg_column_find(t, c->name)) {
@@ -1927,6 +2102,16 @@ st_alter_table(struct rd *r, size_t st)
 	return true;
 }
 
+bool
+pg_is_vector_opclass(const char *cls)
+{
+	if (strchr(cls, '.') || strchr(cls, '"'))
+		return false;
+	return strncmp(cls, "vector_", 7) == 0 || strncmp(cls, "halfvec_", 8) == 0 ||
+	       strncmp(cls, "sparsevec_", 10) == 0 || strcmp(cls, "bit_hamming_ops") == 0 ||
+	       strcmp(cls, "bit_jaccard_ops") == 0;
+}
+
 /* one index key: expr [collate c] [opclass] [asc|desc] [nulls first|last] */
 static bool
 idxkey(struct rd *r, struct pg_idxkey *k)
@@ -1956,12 +2141,14 @@ idxkey(struct rd *r, struct pg_idxkey *k)
 		    (p->kind == TK_IDENT || p->kind == TK_QIDENT || traw(r->s, p, ")")))
 			oc = s0;
 	}
+	if (oc == a)
+		return false;
 	k->expr = ctext(r, a, oc);
 	k->opclass = NULL;
 	if (oc < e) {
 		const char *sc = oc + 1 < e ? r->t[oc].v : NULL;
-		bool plain = !sc || strcmp(sc, "extensions") == 0 || strcmp(sc, "public") == 0 ||
-			     strcmp(sc, "pg_catalog") == 0;
+		bool plain = !sc || strcmp(sc, "public") == 0 || strcmp(sc, "pg_catalog") == 0 ||
+			     pg_is_vector_opclass(r->t[e - 1].v);
 		k->opclass = plain ? ctext(r, e - 1, e) : ctext(r, oc, e);
 	}
 	r->i = r->end;
@@ -2055,7 +2242,7 @@ st_create_index(struct rd *r, size_t st, bool unique)
 		if (kw(r, "include") || kws(r, "nulls distinct") || kws(r, "nulls not distinct") ||
 		    kw(r, "tablespace")) {
 			if (ispunct_(r, r->i, "("))
-				r->i = closer(r, r->i) + 1;
+				skipgroup(r);
 			else if (iskw(r, k, "tablespace"))
 				name(r);
 			ignored(r, k, r->i);
@@ -2305,11 +2492,114 @@ st_create(struct rd *r, size_t st)
 	return false;
 }
 
+static const char *const privnames[] = {"select", "insert", "update", "delete",
+					"truncate", "references", "trigger"};
+
+/* all [privileges] | privilege, ... (not per column) into *privs */
+static bool
+privlist(struct rd *r, unsigned *privs)
+{
+	*privs = 0;
+	if (kw(r, "all")) {
+		kw(r, "privileges");
+		*privs = PG_PRIV_ALL;
+		return true;
+	}
+	do {
+		size_t k;
+		for (k = 0; k < LEN(privnames); k++)
+			if (kw(r, privnames[k]))
+				break;
+		if (k == LEN(privnames) || ispunct_(r, r->i, "("))
+			return false;
+		*privs |= 1u << k;
+	} while (punct(r, ","));
+	return true;
+}
+
+/* alter default privileges [for role|user r, ...] [in schema s, ...]
+ * grant|revoke privs on tables to|from roles. Default privileges belong to
+ * the role that creates the tables: migrations run as postgres, so those of
+ * another role are skipped with a note */
+static bool
+st_defacl(struct rd *r, size_t st)
+{
+	if (kw(r, "for")) {
+		struct pg_names who;
+		size_t at = r->i;
+		if ((!kw(r, "role") && !kw(r, "user")) || !rolelist(r, &who))
+			return false;
+		for (size_t k = 0; k < who.n; k++)
+			if (strcmp(who.v[k], "postgres") != 0) {
+				note(r, at, "default privileges for role %s, not postgres (who runs "
+					    "migrations); statement skipped", who.v[k]);
+				r->skipped++;
+				r->i = r->end;
+				return true;
+			}
+	}
+	const char *schemas[32];
+	size_t ns = 0;
+	if (kws(r, "in schema"))
+		do {
+			if (ns == LEN(schemas) || !(schemas[ns++] = name(r)))
+				return false;
+		} while (punct(r, ","));
+	bool grant = kw(r, "grant");
+	unsigned privs;
+	if (!grant && !kw(r, "revoke"))
+		return false;
+	if (!grant)
+		kws(r, "grant option for");
+	if (!privlist(r, &privs) || !kw(r, "on") || !kw(r, "tables") || !kw(r, grant ? "to" : "from"))
+		return false;
+	struct pg_names roles;
+	if (!rolelist(r, &roles))
+		return false;
+	if (roles.n == 0)
+		roles = names(r->m, (const char *[]){"public"}, 1);
+	if (grant)
+		kws(r, "with grant option");
+	else if (!kw(r, "cascade"))
+		kw(r, "restrict");
+	if (r->i != r->end)
+		return false;
+	struct pg_model *m = r->m;
+	for (size_t i = 0; i < (ns ? ns : 1); i++)
+		for (size_t k = 0; k < roles.n; k++) {
+			const char *sc = ns ? schemas[i] : NULL;
+			struct pg_defacl *a = NULL;
+			size_t at = 0;
+			for (; at < m->ndefacls && !a; at++)
+				if (strcmp(m->defacls[at]->role, roles.v[k]) == 0 &&
+				    (sc ? m->defacls[at]->schema && strcmp(m->defacls[at]->schema, sc) == 0
+					: !m->defacls[at]->schema))
+					a = m->defacls[at];
+			if (!a && !grant)
+				continue;
+			if (!a) {
+				a = arena_alloc(&m->arena, sizeof(*a));
+				a->schema = sc ? arena_strdup(&m->arena, sc) : NULL;
+				a->role = arena_strdup(&m->arena, roles.v[k]);
+				APUSH(&m->arena, m->defacls, m->ndefacls, m->capdefacls);
+				m->defacls[m->ndefacls++] = a;
+				at = m->ndefacls;
+			}
+			a->privs = grant ? a->privs | privs : a->privs & ~privs;
+			a->at = here(r, st);
+			if (!a->privs)
+				VREMOVE(m->defacls, m->ndefacls, at - 1);
+		}
+	return true;
+}
+
 static bool
 st_alter(struct rd *r, size_t st)
 {
 	if (kw(r, "table"))
 		return st_alter_table(r, st);
+	if (kws(r, "default privileges"))
+		return st_defacl(r, st);
 	/* alter <anything> ... owner to r: ownership is not modeled */
 	if (r->end - st >= 4 && iskw(r, r->end - 3, "owner") && iskw(r, r->end - 2, "to")) {
 		r->i = r->end;
@@ -2337,86 +2627,101 @@ st_alter(struct rd *r, size_t st)
 	return r->i == r->end;
 }
 
+enum { D_TABLE, D_INDEX, D_EXTENSION, D_FUNCTION };
+static const char *const dropkinds[] = {"table", "index", "extension", "function"};
+
+/* drop one object of a kind; args NULL: a function of any arguments.
+ * False if the model has none by that name. */
+static bool
+dropone(struct pg_model *m, int kind, const char *sc, const char *nm, const char *args)
+{
+	bool found = false;
+	sc = orpublic(sc);
+	if (kind == D_TABLE) {
+		struct pg_table *t = pg_table_find(m, sc, nm);
+		for (size_t k = 0; t && k < m->ntables && !found; k++)
+			if (m->tables[k] == t)
+				VREMOVE(m->tables, m->ntables, k), found = true;
+		if (t)
+			rmtable_refs(m, t);
+	} else if (kind == D_INDEX) {
+		for (size_t k = 0; k < m->nindexes && !found; k++)
+			if (strcmp(m->indexes[k]->name, nm) == 0 && strcmp(m->indexes[k]->schema, sc) == 0)
+				VREMOVE(m->indexes, m->nindexes, k), found = true;
+	} else if (kind == D_EXTENSION) {
+		for (size_t k = 0; k < m->nexts && !found; k++)
+			if (strcmp(m->exts[k]->name, nm) == 0)
+				VREMOVE(m->exts, m->nexts, k), found = true;
+	} else {
+		for (size_t k = m->nfuncs; k-- > 0;)
+			if (strcmp(m->funcs[k]->name, nm) == 0 && strcmp(m->funcs[k]->schema, sc) == 0 &&
+			    (!args || strcmp(m->funcs[k]->args, args) == 0))
+				VREMOVE(m->funcs, m->nfuncs, k), found = true;
+	}
+	return found;
+}
+
+/* drop policy [if exists] n on t */
+static bool
+st_drop_policy(struct rd *r)
+{
+	bool ie = kws(r, "if exists");
+	size_t at = r->i;
+	const char *nm = name(r);
+	if (!nm || !kw(r, "on"))
+		return false;
+	struct pg_table *t = needtable(r, ie);
+	if (!t)
+		return true;
+	if (!kw(r, "cascade"))
+		kw(r, "restrict");
+	if (r->i != r->end)
+		return false;
+	for (size_t k = 0; k < t->npols; k++)
+		if (strcmp(t->pols[k]->name, nm) == 0) {
+			VREMOVE(t->pols, t->npols, k);
+			return true;
+		}
+	if (!ie)
+		note(r, at, "policy %s on %s is not defined; statement skipped", nm, t->name);
+	return true;
+}
+
+/* drop table|index [concurrently]|extension|function [if exists] name, ... */
 static bool
 st_drop(struct rd *r, size_t st)
 {
-	struct pg_model *m = r->m;
 	(void)st;
-	if (kw(r, "policy")) {
-		bool ie = kws(r, "if exists");
-		size_t at = r->i;
-		const char *nm = name(r);
-		if (!nm || !kw(r, "on"))
-			return false;
-		struct pg_table *t = needtable(r, ie);
-		if (!t)
-			return true;
-		if (!kw(r, "cascade"))
-			kw(r, "restrict");
-		for (size_t k = 0; k < t->npols; k++)
-			if (strcmp(t->pols[k]->name, nm) == 0) {
-				VREMOVE(t->pols, t->npols, k);
-				return r->i == r->end;
-			}
-		if (!ie)
-			note(r, at, "policy %s on %s is not defined; statement skipped", nm, t->name);
-		return r->i == r->end;
-	}
-	int what = kw(r, "table") ? 0 : kw(r, "index") ? 1 : kw(r, "extension") ? 2
-							   : kw(r, "function") ? 3
-									       : -1;
-	if (what < 0)
+	if (kw(r, "policy"))
+		return st_drop_policy(r);
+	int kind = 0;
+	while (kind < (int)LEN(dropkinds) && !kw(r, dropkinds[kind]))
+		kind++;
+	if (kind == (int)LEN(dropkinds))
 		return false;
-	if (what == 1)
+	if (kind == D_INDEX)
 		kw(r, "concurrently");
 	bool ie = kws(r, "if exists");
 	do {
 		size_t at = r->i;
 		const char *sc = NULL, *nm;
-		if (what == 2 ? !(nm = name(r)) : !qname(r, &sc, &nm))
+		if (kind == D_EXTENSION ? !(nm = name(r)) : !qname(r, &sc, &nm))
 			return false;
 		struct buf args = {0};
-		if (what == 3 && ispunct_(r, r->i, "(") && !funcargs(r, &args)) {
+		bool withargs = kind == D_FUNCTION && ispunct_(r, r->i, "(");
+		if (withargs && !funcargs(r, &args)) {
 			buf_free(&args);
 			return false;
 		}
-		bool found = false;
-		if (what == 0) {
-			struct pg_table *t = findtable(r, sc, nm);
-			if ((found = t != NULL)) {
-				for (size_t k = 0; k < m->ntables; k++)
-					if (m->tables[k] == t)
-						VREMOVE(m->tables, m->ntables, k);
-				rmtable_refs(m, t);
-			}
-		} else if (what == 1) {
-			for (size_t k = 0; k < m->nindexes && !found; k++)
-				if (strcmp(m->indexes[k]->name, nm) == 0 &&
-				    strcmp(m->indexes[k]->schema, orpublic(sc)) == 0)
-					VREMOVE(m->indexes, m->nindexes, k), found = true;
-		} else if (what == 2) {
-			for (size_t k = 0; k < m->nexts && !found; k++)
-				if (strcmp(m->exts[k]->name, nm) == 0)
-					VREMOVE(m->exts, m->nexts, k), found = true;
-		} else {
-			for (size_t k = m->nfuncs; k-- > 0;)
-				if (strcmp(m->funcs[k]->name, nm) == 0 &&
-				    strcmp(m->funcs[k]->schema, orpublic(sc)) == 0 &&
-				    (!args.data || strcmp(m->funcs[k]->args, args.data) == 0))
-					VREMOVE(m->funcs, m->nfuncs, k), found = true;
-		}
+		bool found = dropone(r->m, kind, sc, nm, withargs ? (args.data ? args.data : "") : NULL);
 		buf_free(&args);
 		if (!found && !ie)
-			note(r, at, "%s %s is not defined; not dropped",
-			     (const char *const[]){"table", "index", "extension", "function"}[what], nm);
+			note(r, at, "%s %s is not defined; not dropped", dropkinds[kind], nm);
 	} while (punct(r, ","));
 	if (!kw(r, "cascade"))
 		kw(r, "restrict");
 	return r->i == r->end;
 }
-
-static const char *const privnames[] = {"select", "insert", "update", "delete",
-					"truncate", "references", "trigger"};
 
 /* privileges on [table] t, ... to|from roles */
 static bool
@@ -2425,20 +2730,8 @@ st_privs(struct rd *r, bool grant)
 	unsigned privs = 0;
 	if (!grant)
 		kws(r, "grant option for");
-	if (kw(r, "all")) {
-		kw(r, "privileges");
-		privs = PG_PRIV_ALL;
-	} else {
-		do {
-			size_t k;
-			for (k = 0; k < LEN(privnames); k++)
-				if (kw(r, privnames[k]))
-					break;
-			if (k == LEN(privnames) || ispunct_(r, r->i, "("))
-				return false;
-			privs |= 1u << k;
-		} while (punct(r, ","));
-	}
+	if (!privlist(r, &privs))
+		return false;
 	if (!kw(r, "on"))
 		return false;
 	kw(r, "table");
@@ -2541,8 +2834,12 @@ dobody(struct rd *r, size_t a, size_t b, bool apply)
 			if (kw(r, "begin") || kw(r, "else"))
 				continue;
 			if (kw(r, "if") || kws(r, "exception when")) {
-				while (r->i < stop && !iskw(r, r->i, "then"))
-					r->i = ispunct_(r, r->i, "(") ? closer(r, r->i) + 1 : r->i + 1;
+				while (r->i < stop && !iskw(r, r->i, "then")) {
+					if (ispunct_(r, r->i, "("))
+						skipgroup(r);
+					else
+						r->i++;
+				}
 				if (!kw(r, "then")) {
 					ok = false;
 					break;
@@ -2594,11 +2891,15 @@ st_do(struct rd *r, size_t st)
 	const char *what;
 	bool ok = lex(r->s, body->off + tag, body->off + body->len - tag, &r->tmp, &bt, &bad, &what);
 	struct tok *saved = r->t;
+	uint32_t *savedm = r->match;
 	size_t si = r->i, se = r->end;
 	if (ok && bt.n) {
 		r->t = bt.v;
+		r->match = pairup(r->s, bt.v, bt.n);
 		ok = dobody(r, 0, bt.n, false) && dobody(r, 0, bt.n, true);
+		free(r->match);
 		r->t = saved;
+		r->match = savedm;
 	}
 	free(bt.v);
 	r->i = si;
@@ -2656,14 +2957,15 @@ readall(struct rd *r)
 	if (!whole) {
 		if (r->d)
 			diag_add(r->d, SEV_WARNING, (struct loc){r->file, (uint32_t)bad, 1},
-				 "unterminated %s; the rest of the file is not read", what);
+				 "%s; the rest of the file is not read", what);
 		r->skipped++;
 	}
 	r->t = tk.v;
 	r->end = tk.n;
+	r->match = pairup(r->s, tk.v, tk.n);
 	size_t st = 0;
 	int depth = 0, atomic = 0;
-	bool func = false;
+	bool func = false, inner = false; /* inner: a ; inside parentheses */
 	for (size_t i = 0; i < tk.n; i++) {
 		if (i == st) {
 			size_t k = i + 1;
@@ -2683,16 +2985,25 @@ readall(struct rd *r)
 		else if (func && atomic && iskw(r, i, "end"))
 			atomic--;
 		else if (traw(r->s, t, ";") && depth == 0 && atomic == 0) {
-			if (i > st)
+			if (i > st && !inner)
 				statement(r, st, i);
+			else if (i > st)
+				skipped(r, st, i, "unbalanced statement");
 			r->end = tk.n;
 			st = i + 1;
+			inner = false;
+		} else if (traw(r->s, t, ";") && atomic == 0) {
+			inner = true;
 		}
 	}
-	/* a last statement without ; still runs, unless the text was cut */
-	if (st < tk.n && whole)
+	/* a last statement without ; still runs, unless the text was cut or a
+	 * parenthesis is left open (PostgreSQL would reject it) */
+	if (st < tk.n && whole && depth == 0 && atomic == 0 && !inner)
 		statement(r, st, tk.n);
+	else if (st < tk.n && whole)
+		skipped(r, st, tk.n, "unbalanced statement");
 	free(tk.v);
+	free(r->match);
 	free(r->lines);
 	arena_free(&r->tmp);
 }
@@ -2735,12 +3046,14 @@ rdtext(struct rd *r, struct pg_model *m, const char *text, struct toks *tk)
 	bool ok = lex(text, 0, r->n, &r->tmp, tk, &bad, &what);
 	r->t = tk->v;
 	r->end = tk->n;
+	r->match = pairup(text, tk->v, tk->n);
 	return ok && tk->n;
 }
 
 static void
 rddone(struct rd *r, struct toks *tk)
 {
+	free(r->match);
 	free(tk->v);
 	arena_free(&r->tmp);
 }
@@ -2754,19 +3067,14 @@ canonexpr(struct pg_model *m, const char *expr, bool bare)
 	struct toks tk = {0};
 	char *res = NULL;
 	if (rdtext(&r, m, expr, &tk)) {
-		int depth = 0;
-		for (size_t i = 0; i < tk.n && depth >= 0; i++) {
-			if (traw(expr, &tk.v[i], "(") || traw(expr, &tk.v[i], "["))
-				depth++;
-			else if (traw(expr, &tk.v[i], ")") || traw(expr, &tk.v[i], "]"))
-				depth--;
-			else if (traw(expr, &tk.v[i], ";"))
-				depth = -1;
-		}
+		bool ok = true;
+		for (size_t i = 0; i < tk.n && ok; i++)
+			ok = !traw(expr, &tk.v[i], ";") &&
+			     (r.match[i] != NONE || !(tk.v[i].kind == TK_PUNCT && strchr("()[]", expr[tk.v[i].off])));
 		size_t a = 0, b = tk.n;
-		if (bare)
+		if (ok && bare)
 			unwrap(&r, &a, &b);
-		if (depth == 0)
+		if (ok)
 			res = ctext(&r, a, b);
 	}
 	rddone(&r, &tk);
@@ -2780,6 +3088,7 @@ pg_table_add(struct pg_model *m, const char *schema, const char *name_)
 		return NULL;
 	struct pg_table *t = newtable(m, schema, name_, built());
 	linktable(m, t);
+	defgrants(m, t);
 	return t;
 }
 
@@ -2794,6 +3103,7 @@ pg_column_add(struct pg_model *m, struct pg_table *t, const char *name_, const c
 	c->type = arena_strdup(&m->arena, ty);
 	c->at = built();
 	free(ty);
+	unserial(m, t, c);
 	APUSH(&m->arena, t->cols, t->ncols, t->capcols);
 	t->cols[t->ncols++] = c;
 	return c;

@@ -16,7 +16,8 @@
  *
  * Canonical text. Types are spelled as PostgreSQL's format_type spells them
  * ("integer", "character varying(20)", "timestamp with time zone"), except
- * pgvector's types, which are "vector(1536)" whatever schema qualified them.
+ * pgvector's types, which are "vector(1536)" whatever schema qualified them
+ * (pgdiff qualifies them with the vector extension's schema).
  * Expressions (defaults, checks, policy clauses, index keys) are kept as
  * their tokens re-joined with single spaces: comments dropped, unquoted
  * words lower-cased, quotes only where needed, literals untouched. Two texts
@@ -51,7 +52,7 @@ enum pg_identity { PG_IDENTITY_NONE, PG_IDENTITY_ALWAYS, PG_IDENTITY_BY_DEFAULT 
 
 struct pg_column {
 	char *name;
-	char *type;          /* canonical type */
+	char *type;          /* canonical type; serial is integer with a nextval default */
 	bool not_null;       /* also set for primary key and identity columns */
 	char *def;           /* default expression, canonical, or NULL */
 	enum pg_identity identity;
@@ -154,6 +155,18 @@ struct pg_function {
 	struct pg_origin at;
 };
 
+/* alter default privileges ... on tables: what a table created afterwards
+ * gets. Supabase's platform grants all on new tables in public to anon,
+ * authenticated and service_role this way, so a model of a Supabase
+ * database starts with those (see emit_supabase.c). Not compared by pgdiff:
+ * it describes the platform, and pgdiff uses it for the tables it creates. */
+struct pg_defacl {
+	char *schema;        /* in schema s; NULL: every schema */
+	char *role;          /* the grantee ("public" for everyone) */
+	unsigned privs;      /* PG_PRIV_* bits; an entry with none is removed */
+	struct pg_origin at; /* the last statement that changed it */
+};
+
 struct pg_model {
 	struct arena arena;
 	struct pg_table **tables;
@@ -166,6 +179,8 @@ struct pg_model {
 	size_t nfuncs, capfuncs;
 	char **schemas;      /* schemas other than public that objects live in */
 	size_t nschemas, capschemas;
+	struct pg_defacl **defacls; /* default privileges on tables */
+	size_t ndefacls, capdefacls;
 };
 
 /* one migration file to read */
@@ -204,15 +219,20 @@ struct pg_extension *pg_extension_find(const struct pg_model *m, const char *nam
 struct pg_policy *pg_policy_find(const struct pg_table *t, const char *name);
 /* the primary key constraint of t, or NULL */
 struct pg_constraint *pg_primary_key(const struct pg_table *t);
+/* the privileges (PG_PRIV_* bits) role gets on a table created now in
+ * schema (NULL: public), by m's default privileges */
+unsigned pg_default_privs(const struct pg_model *m, const char *schema, const char *role);
 
 /* Builders. Names are taken as stored (no case folding); every object they
  * make is owned (origin.owned) and has no file. Returned objects belong to
  * the model. */
 
-/* add an empty table; NULL if schema.name exists already */
+/* add an empty table, with the grants m's default privileges give it;
+ * NULL if schema.name exists already */
 struct pg_table *pg_table_add(struct pg_model *m, const char *schema, const char *name);
-/* add a column with the given type (any spelling: "int8", "vector(3)", ...);
- * NULL if the name exists already or the type cannot be read */
+/* add a column with the given type (any spelling: "int8", "vector(3)", ...;
+ * serial becomes integer not null with its sequence's default, as in
+ * PostgreSQL); NULL if the name exists already or the type cannot be read */
 struct pg_column *pg_column_add(struct pg_model *m, struct pg_table *t, const char *name,
 				const char *type);
 /* set or clear (expr NULL) the default; false if expr is not one expression */
@@ -279,6 +299,13 @@ bool pg_type_narrowing(const char *from, const char *to);
 void pg_put_ident(struct buf *b, const char *name);
 /* append schema.name, each part quoted as needed */
 void pg_put_qname(struct buf *b, const char *schema, const char *name);
+/* append the default PostgreSQL gives a serial column col of schema.table,
+ * canonical: nextval('public.t_col_seq'::regclass) */
+void pg_put_serial_default(struct buf *b, const char *schema, const char *table, const char *col);
+
+/* true for pgvector's operator classes (vector_cosine_ops, ...), which
+ * the model keeps without a schema and pgdiff qualifies */
+bool pg_is_vector_opclass(const char *cls);
 
 /* true when the canonical expression expr uses the identifier name other
  * than as a function name (a column it depends on) */

@@ -4,8 +4,9 @@
  *
  * Every problem is a diagnostic and reading goes on, so one run reports all
  * of them. Objects are read through a table of known keys per object kind
- * (getfields), which also produces the did-you-mean for unknown keys. */
+ * (rd_fields), which also produces the did-you-mean for unknown keys. */
 #include "spec.h"
+#include "spec_reader.h"
 
 #include <errno.h>
 #include <glob.h>
@@ -19,25 +20,11 @@
  * runaway generated file is refused quickly */
 #define SPEC_MAX_BYTES (16u << 20)
 
-struct reader {
-	struct arena *a;      /* the spec's: what the compilation keeps */
-	struct arena tmp;     /* the YAML trees: freed when reading is done */
-	struct diags *d;
-	const char *root;
-	struct spec *s;
-	/* names already defined, for duplicate detection across files */
-	struct strmap refnames, sourcenames, testnames;
-	bool fragment; /* reading an included file */
-	const struct strmap *only; /* when set: the fragments to read; others are skipped */
-	/* growable arrays while reading; copied to the spec at the end */
-	size_t capsources, capmodels, capseeds, captests;
-};
-
 /* Look up the fields of a mapping by a table of known keys. v[i] receives
  * the value of keys[i] (NULL if absent); unknown keys are errors with a
  * did-you-mean. Returns false (having reported) if n is not a mapping. */
-static bool
-getfields(struct reader *r, const struct ynode *n, const char *what, const char *const *keys,
+bool
+rd_fields(struct reader *r, const struct ynode *n, const char *what, const char *const *keys,
 	  size_t nkeys, const struct ynode **v, const struct ynode **k)
 {
 	for (size_t i = 0; i < nkeys; i++)
@@ -70,8 +57,8 @@ getfields(struct reader *r, const struct ynode *n, const char *what, const char 
 }
 
 /* a scalar as a string; null and collections are errors */
-static const char *
-str(struct reader *r, const struct ynode *n, const char *what)
+const char *
+rd_str(struct reader *r, const struct ynode *n, const char *what)
 {
 	if (!n)
 		return NULL;
@@ -82,10 +69,10 @@ str(struct reader *r, const struct ynode *n, const char *what)
 	return arena_strndup(r->a, n->str, n->slen);
 }
 
-static const char *
-ident(struct reader *r, const struct ynode *n, const char *what)
+const char *
+rd_ident(struct reader *r, const struct ynode *n, const char *what)
 {
-	const char *s = str(r, n, what);
+	const char *s = rd_str(r, n, what);
 	if (s && (!is_ident(s) || strlen(s) > 63)) {
 		diag_add(r->d, SEV_ERROR, n->loc,
 			 "%s '%s' is not a valid name: use letters, digits and underscores, "
@@ -95,11 +82,11 @@ ident(struct reader *r, const struct ynode *n, const char *what)
 	return s;
 }
 
-static const char *
-oneof(struct reader *r, const struct ynode *n, const char *what, const char *const *allowed,
-      size_t nallowed)
+const char *
+rd_oneof(struct reader *r, const struct ynode *n, const char *what, const char *const *allowed,
+	 size_t nallowed)
 {
-	const char *s = str(r, n, what);
+	const char *s = rd_str(r, n, what);
 	if (!s)
 		return NULL;
 	for (size_t i = 0; i < nallowed; i++)
@@ -126,10 +113,10 @@ isenvname(const char *s)
 	return true;
 }
 
-static const char *
-envname(struct reader *r, const struct ynode *n, const char *what)
+const char *
+rd_envname(struct reader *r, const struct ynode *n, const char *what)
 {
-	const char *s = str(r, n, what);
+	const char *s = rd_str(r, n, what);
 	if (s && !isenvname(s)) {
 		diag_add(r->d, SEV_ERROR, n->loc,
 			 "%s '%s' is not an environment variable name (A-Z, 0-9, _)", what, s);
@@ -139,8 +126,8 @@ envname(struct reader *r, const struct ynode *n, const char *what)
 }
 
 /* a list of identifiers; a single scalar is not accepted, to keep one form */
-static const char **
-identlist(struct reader *r, const struct ynode *n, const char *what, size_t *count)
+const char **
+rd_identlist(struct reader *r, const struct ynode *n, const char *what, size_t *count)
 {
 	*count = 0;
 	if (!n)
@@ -151,7 +138,7 @@ identlist(struct reader *r, const struct ynode *n, const char *what, size_t *cou
 	}
 	const char **v = arena_array(r->a, n->n, sizeof(*v));
 	for (size_t i = 0; i < n->n; i++) {
-		const char *s = ident(r, n->items[i], what);
+		const char *s = rd_ident(r, n->items[i], what);
 		if (s)
 			v[(*count)++] = s;
 	}
@@ -216,11 +203,11 @@ spec_path_ok(struct diags *d, const char *root, const char *path, struct loc loc
 }
 
 /* a path field: relative, inside the project, with an optional suffix */
-static const char *
-pathval(struct reader *r, const struct ynode *n, const char *what, const char *suffix,
+const char *
+rd_path(struct reader *r, const struct ynode *n, const char *what, const char *suffix,
 	bool must_exist)
 {
-	const char *s = str(r, n, what);
+	const char *s = rd_str(r, n, what);
 	if (!s)
 		return NULL;
 	size_t ls = strlen(s), lx = suffix ? strlen(suffix) : 0;
@@ -247,8 +234,8 @@ hashnode(struct hasher *h, const struct ynode *n)
 		hashnode(h, n->items[i]);
 }
 
-static struct hash
-nodehash(const struct ynode *n)
+struct hash
+rd_hash(const struct ynode *n)
 {
 	struct hasher h;
 	hasher_init(&h);
@@ -338,7 +325,7 @@ readtest(struct reader *r, const struct ynode *n, bool toplevel, struct spec_tes
 			const struct ynode *got[LEN(testargs)];
 			char what[64];
 			snprintf(what, sizeof(what), "test '%s'", testnames[k]);
-			if (!getfields(r, arg, what, allowed, na, got, NULL))
+			if (!rd_fields(r, arg, what, allowed, na, got, NULL))
 				return false;
 			for (size_t i = 0; i < na; i++)
 				for (size_t j = 0; j < LEN(testargs); j++)
@@ -352,7 +339,7 @@ readtest(struct reader *r, const struct ynode *n, bool toplevel, struct spec_tes
 				 "'column' belongs to model-level tests; this test is under a column already");
 			ok = false;
 		}
-		t->column = str(r, v[TA_COLUMN], "column");
+		t->column = rd_str(r, v[TA_COLUMN], "column");
 	} else if (toplevel) {
 		diag_add(r->d, SEV_ERROR, name->loc,
 			 "a model-level test must say which column it tests: {%s: {column: ...}}",
@@ -360,8 +347,8 @@ readtest(struct reader *r, const struct ynode *n, bool toplevel, struct spec_tes
 		ok = false;
 	}
 	if (v[TA_SEVERITY])
-		t->severity = oneof(r, v[TA_SEVERITY], "severity", severities, LEN(severities));
-	t->where = str(r, v[TA_WHERE], "where");
+		t->severity = rd_oneof(r, v[TA_SEVERITY], "severity", severities, LEN(severities));
+	t->where = rd_str(r, v[TA_WHERE], "where");
 	if (t->kind == T_ACCEPTED_VALUES) {
 		const struct ynode *vals = v[TA_VALUES];
 		if (!vals || vals->kind != Y_SEQ || vals->n == 0) {
@@ -396,9 +383,9 @@ readtest(struct reader *r, const struct ynode *n, bool toplevel, struct spec_tes
 				 "relationships needs a target: \"model.column\" or {to: model, field: column}");
 			return false;
 		}
-		t->to = str(r, v[TA_TO], "to");
+		t->to = rd_str(r, v[TA_TO], "to");
 		t->to_loc = v[TA_TO]->loc;
-		t->field = str(r, v[TA_FIELD], "field");
+		t->field = rd_str(r, v[TA_FIELD], "field");
 		if (!t->to || !t->field)
 			return false;
 	}
@@ -442,7 +429,7 @@ readcolumns(struct reader *r, const struct ynode *n, size_t *count)
 	for (size_t i = 0; i < n->n; i += 2) {
 		const struct ynode *key = n->items[i], *val = n->items[i + 1];
 		struct spec_column *c = &v[*count];
-		*c = (struct spec_column){.name = ident(r, key, "column name"), .loc = key->loc};
+		*c = (struct spec_column){.name = rd_ident(r, key, "column name"), .loc = key->loc};
 		if (!c->name)
 			continue;
 		(*count)++;
@@ -453,10 +440,10 @@ readcolumns(struct reader *r, const struct ynode *n, size_t *count)
 			continue;
 		}
 		const struct ynode *f[LEN(columnkeys)];
-		if (!getfields(r, val, "a column", columnkeys, LEN(columnkeys), f, NULL))
+		if (!rd_fields(r, val, "a column", columnkeys, LEN(columnkeys), f, NULL))
 			continue;
-		c->type = str(r, f[C_TYPE], "type");
-		c->description = str(r, f[C_DESCRIPTION], "description");
+		c->type = rd_str(r, f[C_TYPE], "type");
+		c->description = rd_str(r, f[C_DESCRIPTION], "description");
 		c->tests = readtests(r, f[C_TESTS], false, &c->ntests);
 	}
 	return v;
@@ -480,13 +467,13 @@ readfreshness(struct reader *r, const struct ynode *n, struct spec_freshness *f)
 		return;
 	}
 	const struct ynode *v[LEN(freshkeys)];
-	if (!getfields(r, n, "freshness", freshkeys, LEN(freshkeys), v, NULL))
+	if (!rd_fields(r, n, "freshness", freshkeys, LEN(freshkeys), v, NULL))
 		return;
-	f->field = ident(r, v[F_FIELD], "freshness field");
-	f->filter = str(r, v[F_FILTER], "filter");
+	f->field = rd_ident(r, v[F_FIELD], "freshness field");
+	f->filter = rd_str(r, v[F_FILTER], "filter");
 	const char **dst[] = {&f->warn_after, &f->error_after};
 	for (int i = 0; i < 2; i++) {
-		const char *s = str(r, v[F_WARN + i], freshkeys[F_WARN + i]);
+		const char *s = rd_str(r, v[F_WARN + i], freshkeys[F_WARN + i]);
 		if (s && !isduration(s)) {
 			diag_add(r->d, SEV_ERROR, v[F_WARN + i]->loc,
 				 "'%s' is not a duration: write a number and a unit m, h or d, like 12h", s);
@@ -499,18 +486,35 @@ readfreshness(struct reader *r, const struct ynode *n, struct spec_freshness *f)
 }
 
 /* definitions shared by all files: duplicates are errors naming both places */
-static bool
-define(struct reader *r, struct strmap *names, const char *kind, const char *name, struct loc loc)
+struct definition {
+	struct loc loc;
+	const char *kind;
+};
+
+bool
+rd_define(struct reader *r, struct strmap *names, const char *kind, const char *name, struct loc loc)
 {
-	struct loc *prev = strmap_get(names, name);
+	struct definition *prev = strmap_get(names, name);
 	if (prev) {
-		struct diag *g = diag_add(r->d, SEV_ERROR, loc, "%s '%s' is defined twice", kind, name);
-		diag_note(g, *prev, "'%s' is first defined here", name);
+		/* kinds that share a namespace: say so, and what the first one was */
+		const char *shared = "";
+		if (names == &r->refnames)
+			shared = " (models, seeds, tables, embeddings and assets share one namespace)";
+		else if (names == &r->jobnames)
+			shared = " (schedules and sensors share one namespace)";
+		bool same = strcmp(prev->kind, kind) == 0;
+		struct diag *g = diag_add(r->d, SEV_ERROR, loc, "%s '%s' is defined twice%s", kind, name,
+					  same ? "" : shared);
+		if (same)
+			diag_note(g, prev->loc, "'%s' is first defined here", name);
+		else
+			diag_note(g, prev->loc, "'%s' is first defined here, as %s %s", name,
+				  strchr("aeiou", prev->kind[0]) ? "an" : "a", prev->kind);
 		return false;
 	}
-	struct loc *l = arena_alloc(r->a, sizeof(*l));
-	*l = loc;
-	strmap_put(names, name, l);
+	struct definition *def = arena_alloc(r->a, sizeof(*def));
+	*def = (struct definition){loc, kind};
+	strmap_put(names, name, def);
 	return true;
 }
 
@@ -519,7 +523,7 @@ static bool
 readsql(struct reader *r, const struct ynode *n, struct spec_sql *sql)
 {
 	*sql = (struct spec_sql){0};
-	const char *s = str(r, n, "sql");
+	const char *s = rd_str(r, n, "sql");
 	if (!s)
 		return false;
 	sql->loc = n->loc;
@@ -549,25 +553,25 @@ static const char *const tablekeys[] = {"description", "identifier", "freshness"
 static void
 readsource(struct reader *r, const struct ynode *key, const struct ynode *n)
 {
-	const char *name = ident(r, key, "source name");
+	const char *name = rd_ident(r, key, "source name");
 	const struct ynode *v[LEN(sourcekeys)];
-	if (!name || !getfields(r, n, "a source", sourcekeys, LEN(sourcekeys), v, NULL))
+	if (!name || !rd_fields(r, n, "a source", sourcekeys, LEN(sourcekeys), v, NULL))
 		return;
-	if (!define(r, &r->sourcenames, "source", name, key->loc))
+	if (!rd_define(r, &r->sourcenames, "source", name, key->loc))
 		return;
 	struct spec *s = r->s;
 	VEC_PUSH(s->sources, s->nsources, r->capsources);
 	struct spec_source *src = &s->sources[s->nsources++];
-	*src = (struct spec_source){.name = name, .loc = key->loc, .hash = nodehash(n)};
-	src->description = str(r, v[S_DESCRIPTION], "description");
-	src->schema = v[S_SCHEMA] ? ident(r, v[S_SCHEMA], "schema") : name;
-	src->database = str(r, v[S_DATABASE], "database");
+	*src = (struct spec_source){.name = name, .loc = key->loc, .hash = rd_hash(n)};
+	src->description = rd_str(r, v[S_DESCRIPTION], "description");
+	src->schema = v[S_SCHEMA] ? rd_ident(r, v[S_SCHEMA], "schema") : name;
+	src->database = rd_str(r, v[S_DATABASE], "database");
 	readfreshness(r, v[S_FRESHNESS], &src->freshness);
 	if (src->freshness.disabled) {
 		diag_add(r->d, SEV_ERROR, v[S_FRESHNESS]->loc, "a source's freshness cannot be null");
 		src->freshness.set = false;
 	}
-	src->tags = identlist(r, v[S_TAGS], "tag", &src->ntags);
+	src->tags = rd_identlist(r, v[S_TAGS], "tag", &src->ntags);
 	const struct ynode *t = v[S_TABLES];
 	if (!t || t->kind != Y_MAP || t->n == 0) {
 		diag_add(r->d, SEV_ERROR, t ? t->loc : key->loc,
@@ -579,22 +583,22 @@ readsource(struct reader *r, const struct ynode *key, const struct ynode *n)
 	for (size_t i = 0; i < t->n; i += 2) {
 		const struct ynode *tk = t->items[i], *tv = t->items[i + 1];
 		const struct ynode *f[LEN(tablekeys)];
-		const char *tname = ident(r, tk, "table name");
+		const char *tname = rd_ident(r, tk, "table name");
 		if (!tname)
 			continue;
 		if (ynull(tv)) {
 			for (size_t j = 0; j < LEN(f); j++)
 				f[j] = NULL;
-		} else if (!getfields(r, tv, "a source table", tablekeys, LEN(tablekeys), f, NULL)) {
+		} else if (!rd_fields(r, tv, "a source table", tablekeys, LEN(tablekeys), f, NULL)) {
 			continue;
 		}
 		struct spec_table *tb = &src->tables[src->ntables++];
 		*tb = (struct spec_table){.name = tname, .loc = tk->loc};
 		strmap_put(&seen, tname, tb);
-		tb->description = str(r, f[ST_DESCRIPTION], "description");
-		tb->identifier = str(r, f[ST_IDENTIFIER], "identifier");
+		tb->description = rd_str(r, f[ST_DESCRIPTION], "description");
+		tb->identifier = rd_str(r, f[ST_IDENTIFIER], "identifier");
 		readfreshness(r, f[ST_FRESHNESS], &tb->freshness);
-		tb->tags = identlist(r, f[ST_TAGS], "tag", &tb->ntags);
+		tb->tags = rd_identlist(r, f[ST_TAGS], "tag", &tb->ntags);
 		tb->columns = readcolumns(r, f[ST_COLUMNS], &tb->ncolumns);
 		tb->tests = readtests(r, f[ST_TESTS], true, &tb->ntests);
 	}
@@ -635,59 +639,59 @@ defaultlayer(const char *name)
 static void
 readmodel(struct reader *r, const struct ynode *key, const struct ynode *n)
 {
-	const char *name = ident(r, key, "model name");
+	const char *name = rd_ident(r, key, "model name");
 	const struct ynode *v[LEN(modelkeys)];
-	if (!name || !getfields(r, n, "a model", modelkeys, LEN(modelkeys), v, NULL))
+	if (!name || !rd_fields(r, n, "a model", modelkeys, LEN(modelkeys), v, NULL))
 		return;
-	if (!define(r, &r->refnames, "model", name, key->loc))
+	if (!rd_define(r, &r->refnames, "model", name, key->loc))
 		return;
 	struct spec *s = r->s;
 	VEC_PUSH(s->models, s->nmodels, r->capmodels);
 	struct spec_model *m = &s->models[s->nmodels++];
-	*m = (struct spec_model){.name = name, .loc = key->loc, .enabled = -1, .hash = nodehash(n)};
+	*m = (struct spec_model){.name = name, .loc = key->loc, .enabled = -1, .hash = rd_hash(n)};
 	if (!v[M_SQL])
 		diag_add(r->d, SEV_ERROR, key->loc, "model '%s' needs sql: a .sql file or inline SQL", name);
 	else
 		readsql(r, v[M_SQL], &m->sql);
-	m->description = str(r, v[M_DESCRIPTION], "description");
+	m->description = rd_str(r, v[M_DESCRIPTION], "description");
 	m->materialized = v[M_MATERIALIZED]
-				  ? oneof(r, v[M_MATERIALIZED], "materialized", materializations,
-					  LEN(materializations))
+				  ? rd_oneof(r, v[M_MATERIALIZED], "materialized", materializations,
+					     LEN(materializations))
 				  : NULL;
 	m->materialized_set = m->materialized != NULL;
 	if (!m->materialized)
 		m->materialized = "view";
 	if (v[M_LAYER]) {
-		m->layer = ident(r, v[M_LAYER], "layer");
+		m->layer = rd_ident(r, v[M_LAYER], "layer");
 		m->layer_loc = v[M_LAYER]->loc;
 	}
 	if (!m->layer) {
 		m->layer = defaultlayer(name);
 		m->layer_loc = key->loc;
 	}
-	m->tags = identlist(r, v[M_TAGS], "tag", &m->ntags);
+	m->tags = rd_identlist(r, v[M_TAGS], "tag", &m->ntags);
 	if (v[M_UNIQUE_KEY]) {
 		const struct ynode *u = v[M_UNIQUE_KEY];
 		if (u->kind == Y_SEQ) {
 			m->unique_key_list = true;
 			m->unique_key = arena_array(r->a, u->n, sizeof(char *));
 			for (size_t i = 0; i < u->n; i++) {
-				const char *c = str(r, u->items[i], "unique_key");
+				const char *c = rd_str(r, u->items[i], "unique_key");
 				if (c)
 					m->unique_key[m->nunique_key++] = c;
 			}
 		} else {
 			m->unique_key = arena_alloc(r->a, sizeof(char *));
-			m->unique_key[0] = str(r, u, "unique_key");
+			m->unique_key[0] = rd_str(r, u, "unique_key");
 			m->nunique_key = m->unique_key[0] != NULL;
 		}
 	}
 	if (v[M_STRATEGY])
-		m->incremental_strategy = oneof(r, v[M_STRATEGY], "incremental_strategy", strategies,
-						LEN(strategies));
+		m->incremental_strategy = rd_oneof(r, v[M_STRATEGY], "incremental_strategy", strategies,
+						   LEN(strategies));
 	if (v[M_ON_SCHEMA_CHANGE])
-		m->on_schema_change = oneof(r, v[M_ON_SCHEMA_CHANGE], "on_schema_change",
-					    schemachanges, LEN(schemachanges));
+		m->on_schema_change = rd_oneof(r, v[M_ON_SCHEMA_CHANGE], "on_schema_change",
+					       schemachanges, LEN(schemachanges));
 	if (strcmp(m->materialized, "incremental") != 0) {
 		for (int k = M_UNIQUE_KEY; k <= M_ON_SCHEMA_CHANGE; k++)
 			if (v[k])
@@ -695,8 +699,8 @@ readmodel(struct reader *r, const struct ynode *key, const struct ynode *n)
 					 "%s applies only to incremental models; '%s' is %s",
 					 modelkeys[k], name, m->materialized);
 	}
-	m->schema = v[M_SCHEMA] ? ident(r, v[M_SCHEMA], "schema") : NULL;
-	m->alias = v[M_ALIAS] ? ident(r, v[M_ALIAS], "alias") : NULL;
+	m->schema = v[M_SCHEMA] ? rd_ident(r, v[M_SCHEMA], "schema") : NULL;
+	m->alias = v[M_ALIAS] ? rd_ident(r, v[M_ALIAS], "alias") : NULL;
 	if (v[M_ENABLED]) {
 		bool b;
 		if (ybool(v[M_ENABLED], &b))
@@ -704,7 +708,7 @@ readmodel(struct reader *r, const struct ynode *key, const struct ynode *n)
 		else
 			diag_add(r->d, SEV_ERROR, v[M_ENABLED]->loc, "enabled must be true or false");
 	}
-	m->owner = str(r, v[M_OWNER], "owner");
+	m->owner = rd_str(r, v[M_OWNER], "owner");
 	m->columns = readcolumns(r, v[M_COLUMNS], &m->ncolumns);
 	m->tests = readtests(r, v[M_TESTS], true, &m->ntests);
 }
@@ -717,29 +721,29 @@ static const char *const seedkeys[] = {"csv", "description", "delimiter", "tags"
 static void
 readseed(struct reader *r, const struct ynode *key, const struct ynode *n)
 {
-	const char *name = ident(r, key, "seed name");
+	const char *name = rd_ident(r, key, "seed name");
 	const struct ynode *v[LEN(seedkeys)];
-	if (!name || !getfields(r, n, "a seed", seedkeys, LEN(seedkeys), v, NULL))
+	if (!name || !rd_fields(r, n, "a seed", seedkeys, LEN(seedkeys), v, NULL))
 		return;
-	if (!define(r, &r->refnames, "seed", name, key->loc))
+	if (!rd_define(r, &r->refnames, "seed", name, key->loc))
 		return;
 	struct spec *s = r->s;
 	VEC_PUSH(s->seeds, s->nseeds, r->capseeds);
 	struct spec_seed *sd = &s->seeds[s->nseeds++];
-	*sd = (struct spec_seed){.name = name, .loc = key->loc, .hash = nodehash(n)};
+	*sd = (struct spec_seed){.name = name, .loc = key->loc, .hash = rd_hash(n)};
 	if (!v[SD_CSV]) {
 		diag_add(r->d, SEV_ERROR, key->loc, "seed '%s' needs csv: the path of its CSV file", name);
 	} else {
-		sd->csv = pathval(r, v[SD_CSV], "csv", ".csv", false);
+		sd->csv = rd_path(r, v[SD_CSV], "csv", ".csv", false);
 		sd->csv_loc = v[SD_CSV]->loc;
 	}
-	sd->description = str(r, v[SD_DESCRIPTION], "description");
-	sd->delimiter = str(r, v[SD_DELIMITER], "delimiter");
+	sd->description = rd_str(r, v[SD_DESCRIPTION], "description");
+	sd->delimiter = rd_str(r, v[SD_DELIMITER], "delimiter");
 	if (sd->delimiter && strlen(sd->delimiter) != 1) {
 		diag_add(r->d, SEV_ERROR, v[SD_DELIMITER]->loc, "delimiter must be one character");
 		sd->delimiter = NULL;
 	}
-	sd->tags = identlist(r, v[SD_TAGS], "tag", &sd->ntags);
+	sd->tags = rd_identlist(r, v[SD_TAGS], "tag", &sd->ntags);
 	sd->columns = readcolumns(r, v[SD_COLUMNS], &sd->ncolumns);
 }
 
@@ -751,29 +755,29 @@ static const char *const singularkeys[] = {"sql", "description", "severity"};
 static void
 readsingular(struct reader *r, const struct ynode *key, const struct ynode *n)
 {
-	const char *name = ident(r, key, "test name");
+	const char *name = rd_ident(r, key, "test name");
 	const struct ynode *v[LEN(singularkeys)];
-	if (!name || !getfields(r, n, "a test", singularkeys, LEN(singularkeys), v, NULL))
+	if (!name || !rd_fields(r, n, "a test", singularkeys, LEN(singularkeys), v, NULL))
 		return;
-	if (!define(r, &r->testnames, "test", name, key->loc))
+	if (!rd_define(r, &r->testnames, "test", name, key->loc))
 		return;
 	struct spec *s = r->s;
 	VEC_PUSH(s->tests, s->ntests, r->captests);
 	struct spec_singular *t = &s->tests[s->ntests++];
-	*t = (struct spec_singular){.name = name, .loc = key->loc, .hash = nodehash(n)};
+	*t = (struct spec_singular){.name = name, .loc = key->loc, .hash = rd_hash(n)};
 	if (!v[SG_SQL])
 		diag_add(r->d, SEV_ERROR, key->loc, "test '%s' needs sql: a .sql file or inline SQL", name);
 	else
 		readsql(r, v[SG_SQL], &t->sql);
-	t->description = str(r, v[SG_DESCRIPTION], "description");
+	t->description = rd_str(r, v[SG_DESCRIPTION], "description");
 	if (v[SG_SEVERITY])
-		t->severity = oneof(r, v[SG_SEVERITY], "severity", severities, LEN(severities));
+		t->severity = rd_oneof(r, v[SG_SEVERITY], "severity", severities, LEN(severities));
 }
 
 /* read the entries of a collection (sources, models, ...) with one reader */
-static void
-readmap(struct reader *r, const struct ynode *n, const char *what,
-	void (*one)(struct reader *, const struct ynode *, const struct ynode *))
+void
+rd_map(struct reader *r, const struct ynode *n, const char *what,
+       void (*one)(struct reader *, const struct ynode *, const struct ynode *))
 {
 	if (!n || ynull(n))
 		return;
@@ -800,12 +804,12 @@ readwarehouse(struct reader *r, const struct ynode *n)
 	struct spec_warehouse *w = &r->s->warehouse;
 	*w = (struct spec_warehouse){.type = "sqlite"};
 	const struct ynode *v[LEN(warehousekeys)] = {0};
-	if (n && !getfields(r, n, "warehouse", warehousekeys, LEN(warehousekeys), v, NULL))
+	if (n && !rd_fields(r, n, "warehouse", warehousekeys, LEN(warehousekeys), v, NULL))
 		return;
 	if (n && !v[W_TYPE])
 		diag_add(r->d, SEV_ERROR, n->loc, "warehouse needs a type: postgres, sqlite or duckdb");
 	if (v[W_TYPE]) {
-		const char *t = oneof(r, v[W_TYPE], "warehouse type", warehousetypes, LEN(warehousetypes));
+		const char *t = rd_oneof(r, v[W_TYPE], "warehouse type", warehousetypes, LEN(warehousetypes));
 		if (t)
 			w->type = t; /* else go on as sqlite, to report the other keys' problems too */
 	}
@@ -819,7 +823,7 @@ readwarehouse(struct reader *r, const struct ynode *n)
 	if (pg && v[W_PATH])
 		diag_add(r->d, SEV_ERROR, v[W_PATH]->loc,
 			 "path applies only to sqlite and duckdb warehouses; postgres connects through host_env, port_env, user_env and password_env");
-	w->schema = v[W_SCHEMA] ? ident(r, v[W_SCHEMA], "schema") : NULL;
+	w->schema = v[W_SCHEMA] ? rd_ident(r, v[W_SCHEMA], "schema") : NULL;
 	if (!w->schema)
 		w->schema = pg ? "analytics" : "main";
 	w->threads = pg ? 4 : strcmp(w->type, "sqlite") == 0 ? 1 : 4;
@@ -831,16 +835,16 @@ readwarehouse(struct reader *r, const struct ynode *n)
 			w->threads = t;
 	}
 	if (!pg) {
-		w->path = v[W_PATH] ? pathval(r, v[W_PATH], "path", NULL, false) : NULL;
+		w->path = v[W_PATH] ? rd_path(r, v[W_PATH], "path", NULL, false) : NULL;
 		if (!w->path)
 			w->path = strcmp(w->type, "sqlite") == 0 ? "warehouse.db" : "warehouse.duckdb";
 		return;
 	}
-	w->database = v[W_DATABASE] ? str(r, v[W_DATABASE], "database") : "postgres";
+	w->database = v[W_DATABASE] ? rd_str(r, v[W_DATABASE], "database") : "postgres";
 	const char **env[] = {&w->host_env, &w->port_env, &w->user_env, &w->password_env};
 	static const char *const defaults[] = {"PGHOST", "PGPORT", "PGUSER", "PGPASSWORD"};
 	for (int i = 0; i < 4; i++) {
-		*env[i] = v[W_HOST_ENV + i] ? envname(r, v[W_HOST_ENV + i], warehousekeys[W_HOST_ENV + i]) : NULL;
+		*env[i] = v[W_HOST_ENV + i] ? rd_envname(r, v[W_HOST_ENV + i], warehousekeys[W_HOST_ENV + i]) : NULL;
 		if (!*env[i])
 			*env[i] = defaults[i];
 	}
@@ -856,12 +860,12 @@ readlayout(struct reader *r, const struct ynode *n)
 	struct spec *s = r->s;
 	s->layout_dbt = "data/dbt";
 	s->layout_assets = "data/assets";
-	if (!n || !getfields(r, n, "layout", layoutkeys, LEN(layoutkeys), v, NULL))
+	if (!n || !rd_fields(r, n, "layout", layoutkeys, LEN(layoutkeys), v, NULL))
 		return;
 	const char *p;
-	if (v[L_DBT] && (p = pathval(r, v[L_DBT], "layout dbt", NULL, false)))
+	if (v[L_DBT] && (p = rd_path(r, v[L_DBT], "layout dbt", NULL, false)))
 		s->layout_dbt = p;
-	if (v[L_ASSETS] && (p = pathval(r, v[L_ASSETS], "layout assets", NULL, false)))
+	if (v[L_ASSETS] && (p = rd_path(r, v[L_ASSETS], "layout assets", NULL, false)))
 		s->layout_assets = p;
 	size_t a = strlen(s->layout_dbt), b = strlen(s->layout_assets);
 	size_t m = a < b ? a : b;
@@ -888,15 +892,15 @@ readpackages(struct reader *r, const struct ynode *n)
 	s->packages = arena_array(r->a, n->n, sizeof(*s->packages));
 	for (size_t i = 0; i < n->n; i++) {
 		const struct ynode *v[LEN(packagekeys)];
-		if (!getfields(r, n->items[i], "a package", packagekeys, LEN(packagekeys), v, NULL))
+		if (!rd_fields(r, n->items[i], "a package", packagekeys, LEN(packagekeys), v, NULL))
 			continue;
 		struct spec_package *p = &s->packages[s->npackages];
 		*p = (struct spec_package){.loc = n->items[i]->loc};
-		p->package = str(r, v[P_PACKAGE], "package");
-		p->version = str(r, v[P_VERSION], "version");
-		p->git = str(r, v[P_GIT], "git");
-		p->revision = str(r, v[P_REVISION], "revision");
-		p->name = v[P_NAME] ? ident(r, v[P_NAME], "package name") : NULL;
+		p->package = rd_str(r, v[P_PACKAGE], "package");
+		p->version = rd_str(r, v[P_VERSION], "version");
+		p->git = rd_str(r, v[P_GIT], "git");
+		p->revision = rd_str(r, v[P_REVISION], "revision");
+		p->name = v[P_NAME] ? rd_ident(r, v[P_NAME], "package name") : NULL;
 		if (!v[P_PACKAGE] == !v[P_GIT]) {
 			diag_add(r->d, SEV_ERROR, p->loc, "a package needs exactly one of package: or git:");
 			continue;
@@ -956,7 +960,7 @@ readvars(struct reader *r, const struct ynode *n)
 	struct spec *s = r->s;
 	s->vars = arena_array(r->a, n->n / 2, sizeof(*s->vars));
 	for (size_t i = 0; i < n->n; i += 2) {
-		const char *name = ident(r, n->items[i], "var name");
+		const char *name = rd_ident(r, n->items[i], "var name");
 		if (name)
 			s->vars[s->nvars++] = (struct spec_var){name, n->items[i]->loc, ycopy(r->a, n->items[i + 1])};
 	}
@@ -964,12 +968,17 @@ readvars(struct reader *r, const struct ynode *n)
 
 /* files */
 
-enum { R_VERSION, R_PROJECT, R_INCLUDE, R_WAREHOUSE, R_LAYOUT, R_VARS, R_PACKAGES, R_SOURCES, R_MODELS, R_SEEDS, R_TESTS };
+/* the body (R_SOURCES to R_SENSORS) is what fragments may hold too */
+enum {
+	R_VERSION, R_PROJECT, R_INCLUDE, R_WAREHOUSE, R_LAYOUT, R_VARS, R_PACKAGES, R_SOURCES,
+	R_MODELS, R_SEEDS, R_TESTS, R_TABLES, R_EMBEDDINGS, R_ASSETS, R_SCHEDULES, R_SENSORS,
+	R_SUPABASE, R_CI
+};
 static const char *const rootkeys[] = {
 	"version", "project", "include", "warehouse", "layout", "vars", "packages",
-	"sources", "models", "seeds", "tests",
+	"sources", "models", "seeds", "tests", "tables", "embeddings", "assets", "schedules",
+	"sensors", "supabase", "ci",
 };
-static const char *const fragmentkeys[] = {"sources", "models", "seeds", "tests"};
 
 /* read and parse one spec file; its tree lives in tree (a scratch arena) */
 static const struct ynode *
@@ -1006,12 +1015,17 @@ loadfile(struct reader *r, struct arena *tree, const char *path, struct loc from
 }
 
 static void
-readbody(struct reader *r, const struct ynode *const *v, int base)
+readbody(struct reader *r, const struct ynode *const *v)
 {
-	readmap(r, v[base + 0], "sources", readsource);
-	readmap(r, v[base + 1], "models", readmodel);
-	readmap(r, v[base + 2], "seeds", readseed);
-	readmap(r, v[base + 3], "tests", readsingular);
+	rd_map(r, v[R_SOURCES], "sources", readsource);
+	rd_map(r, v[R_MODELS], "models", readmodel);
+	rd_map(r, v[R_SEEDS], "seeds", readseed);
+	rd_map(r, v[R_TESTS], "tests", readsingular);
+	rd_map(r, v[R_TABLES], "tables", spec_read_table);
+	rd_map(r, v[R_EMBEDDINGS], "embeddings", spec_read_embedding);
+	rd_map(r, v[R_ASSETS], "assets", spec_read_asset);
+	rd_map(r, v[R_SCHEDULES], "schedules", spec_read_schedule);
+	rd_map(r, v[R_SENSORS], "sensors", spec_read_sensor);
 }
 
 static bool
@@ -1038,7 +1052,7 @@ readinclude(struct reader *r, const struct ynode *n, const char *rootpath)
 	struct strmap seen = {0};
 	strmap_put(&seen, rootpath, (void *)rootpath);
 	for (size_t i = 0; i < count; i++) {
-		const char *pat = str(r, items[i], "include pattern");
+		const char *pat = rd_str(r, items[i], "include pattern");
 		if (!pat || !spec_path_ok(r->d, r->root, pat, items[i]->loc, false))
 			continue;
 		/* remember the folder a glob scans, so a new fragment there is noticed */
@@ -1081,10 +1095,17 @@ readinclude(struct reader *r, const struct ynode *n, const char *rootpath)
 			 * the largest fragment, not of the whole spec */
 			struct arena tree = {0};
 			const struct ynode *doc = loadfile(r, &tree, rel, items[i]->loc);
-			const struct ynode *v[LEN(fragmentkeys)];
-			if (doc && getfields(r, doc, "an included spec fragment (sources, models, seeds, tests)",
-					     fragmentkeys, LEN(fragmentkeys), v, NULL))
-				readbody(r, v, 0);
+			const struct ynode *v[LEN(rootkeys)], *k[LEN(rootkeys)];
+			if (doc && rd_fields(r, doc, "an included spec fragment", rootkeys, LEN(rootkeys), v, k)) {
+				/* a root key in a fragment: say where it belongs */
+				for (int key = 0; key < (int)LEN(rootkeys); key++)
+					if (v[key] && (key < R_SOURCES || key > R_SENSORS))
+						diag_add(r->d, SEV_ERROR, k[key]->loc,
+							 "%s belongs in the root spec file; a fragment holds only sources, "
+							 "models, seeds, tests, tables, embeddings, assets, schedules and sensors",
+							 rootkeys[key]);
+				readbody(r, v);
+			}
 			arena_free(&tree);
 		}
 		globfree(&g);
@@ -1106,7 +1127,7 @@ spec_load_only(struct arena *a, struct diags *d, const char *root, const char *p
 	struct reader r = {.a = a, .d = d, .root = root, .s = s, .only = only};
 	const struct ynode *doc = loadfile(&r, &r.tmp, path, NOLOC);
 	const struct ynode *v[LEN(rootkeys)];
-	if (!doc || !getfields(&r, doc, "the spec", rootkeys, LEN(rootkeys), v, NULL)) {
+	if (!doc || !rd_fields(&r, doc, "the spec", rootkeys, LEN(rootkeys), v, NULL)) {
 		arena_free(&r.tmp);
 		return NULL;
 	}
@@ -1123,14 +1144,16 @@ spec_load_only(struct arena *a, struct diags *d, const char *root, const char *p
 	if (!v[R_PROJECT]) {
 		diag_add(d, SEV_ERROR, doc->loc, "the spec needs project: a name");
 	} else {
-		s->project = ident(&r, v[R_PROJECT], "project");
+		s->project = rd_ident(&r, v[R_PROJECT], "project");
 		s->project_loc = v[R_PROJECT]->loc;
 	}
 	readwarehouse(&r, v[R_WAREHOUSE]);
 	readlayout(&r, v[R_LAYOUT]);
 	readvars(&r, v[R_VARS]);
 	readpackages(&r, v[R_PACKAGES]);
-	readbody(&r, v, R_SOURCES);
+	spec_read_supabase(&r, v[R_SUPABASE]); /* before tables: their default schema */
+	spec_read_ci(&r, v[R_CI]);
+	readbody(&r, v);
 	readinclude(&r, v[R_INCLUDE], path);
 	/* the collections grew on the heap; the spec's memory is the arena's */
 #define TOARENA(f, n)                                                           \
@@ -1145,10 +1168,20 @@ spec_load_only(struct arena *a, struct diags *d, const char *root, const char *p
 	TOARENA(models, nmodels);
 	TOARENA(seeds, nseeds);
 	TOARENA(tests, ntests);
+	TOARENA(apptables, napptables);
+	TOARENA(embeddings, nembeddings);
+	TOARENA(assets, nassets);
+	TOARENA(schedules, nschedules);
+	TOARENA(sensors, nsensors);
 #undef TOARENA
+	/* a partial read (only) cannot tell a missing name from a skipped one */
+	if (!only)
+		spec_app_finish(&r);
 	strmap_free(&r.refnames);
 	strmap_free(&r.sourcenames);
 	strmap_free(&r.testnames);
+	strmap_free(&r.jobnames);
+	strmap_free(&r.indexnames);
 	arena_free(&r.tmp);
 	return s;
 }

@@ -142,6 +142,200 @@ struct spec_var {
 	const struct ynode *value;
 };
 
+/* tables:, embeddings:, assets:, schedules:, sensors:, supabase: and ci:,
+ * read by spec_app.c: what the Supabase, Dagster and CI back ends build
+ * from. Strings are as written unless a comment says otherwise; an
+ * optional key left out is NULL (strings) or its documented default. */
+
+/* supabase: settings every table shares */
+struct spec_supabase {
+	bool set;               /* the key was written */
+	struct loc loc;         /* the supabase: value, or NOLOC */
+	const char *project_id; /* for supabase/config.toml; default: project, lower-cased */
+	const char *source;     /* the dbt source tables of the default schema appear under; default "app" */
+	const char *schema;     /* the default schema of tables; default "public" */
+};
+
+enum identity { IDENTITY_NONE, IDENTITY_ALWAYS, IDENTITY_BY_DEFAULT };
+
+struct spec_apptable;
+
+/* a column of a table in tables: */
+struct spec_appcolumn {
+	const char *name;
+	struct loc loc;
+	const char *type;        /* the SQL type as written ("bigint", "varchar(20)"); never NULL */
+	const char *description;
+	bool primary_key;        /* part of the primary key, whichever form declared it */
+	bool nullable;           /* effective: false for primary key and identity columns */
+	enum identity identity;  /* identity: true is IDENTITY_ALWAYS */
+	const char *default_sql; /* the default expression as written ("now()", "0"), or NULL */
+	const char *check;       /* a check constraint's condition, or NULL */
+	bool unique;
+	const char *references;  /* as written: "t", "t.c" or "schema.t.c"; or NULL */
+	struct loc references_loc;
+	/* the target of references, completed once every file is read:
+	 * schema, table and column are always set (column: the target's
+	 * primary key when only a table was named); ref_table is the table
+	 * when it is in tables:, NULL for one outside the spec (auth.users) */
+	const char *ref_schema, *ref_tablename, *ref_column;
+	const struct spec_apptable *ref_table;
+	const char *on_delete;   /* "cascade", "set null", "restrict", "no action", or NULL */
+};
+
+struct spec_index {
+	const char *name;
+	struct loc loc;
+	const char **columns;    /* in index order; each a column of the table */
+	size_t ncolumns;
+	const char *method;      /* btree (default), hash, gin, gist, brin, spgist */
+	bool unique;             /* btree only */
+	bool concurrently;       /* create index concurrently */
+};
+
+enum rls_command { RLS_SELECT, RLS_INSERT, RLS_UPDATE, RLS_DELETE, RLS_ALL, RLS_NCOMMANDS };
+
+struct spec_rls {
+	bool enabled;            /* rls: was written: row level security is on */
+	struct loc loc;
+	const char *owner;       /* the column holding the owner's auth.uid(), or NULL */
+	const struct spec_appcolumn *owner_column; /* that column */
+	/* per command (enum rls_command): the roles a policy lets through, as
+	 * written; no roles, no policy for that command */
+	const char **roles[RLS_NCOMMANDS];
+	size_t nroles[RLS_NCOMMANDS];
+};
+
+struct spec_grant {
+	const char *role;
+	struct loc loc;
+	const char **privileges; /* lower case, distinct; none: the role gets nothing */
+	size_t nprivileges;
+};
+
+/* a table the app owns in Supabase (tables:) */
+struct spec_apptable {
+	const char *name;
+	struct loc loc;
+	const char *description;
+	const char *schema;      /* effective: its own schema or supabase.schema */
+	const char *source;      /* the dbt source it appears under: supabase.source in
+				  * the default schema, else the schema's name */
+	struct spec_appcolumn *columns; /* in CREATE TABLE order, as written; at least one */
+	size_t ncolumns;
+	const char **primary_key; /* the primary key's columns in order (either form); may be none */
+	size_t nprimary_key;
+	struct spec_index *indexes;
+	size_t nindexes;
+	struct spec_rls rls;
+	struct spec_grant *grants;
+	size_t ngrants;
+	bool realtime;           /* in the supabase_realtime publication */
+	struct hash hash;
+};
+
+/* where an embedding's vectors come from */
+struct spec_provider {
+	const char *name;        /* openai, ollama, voyage */
+	const char *model;
+	const char *api_key_env; /* the key's environment variable; NULL for ollama unless given */
+	const char *url;         /* effective: as written, or the provider's default endpoint */
+};
+
+/* embeddings: a vector table kept in step with a text column of a table */
+struct spec_embedding {
+	const char *name;        /* also its table's name; the match function is match_<name> */
+	struct loc loc;
+	const char *description;
+	const char *from, *text, *key; /* as written; key NULL when left to default */
+	struct loc from_loc, text_loc, key_loc;
+	long long dimensions;    /* 1..16000 */
+	const char *index;       /* hnsw (default), ivfflat, none */
+	const char *metric;      /* cosine (default), l2, inner_product */
+	long long lists;         /* ivfflat: lists (default 100); 0 otherwise */
+	struct spec_provider provider;
+	long long batch_size;    /* default 100 */
+	/* completed once every file is read: the table of from:, and its
+	 * columns text: and key: (key defaults to its one-column primary key) */
+	const struct spec_apptable *table;
+	const struct spec_appcolumn *text_column, *key_column;
+	const char *schema, *source; /* its table's schema and dbt source */
+	/* its vector table's columns, in order: <key> key_type (primary key,
+	 * references the table's key on delete cascade), embedding
+	 * vector_type ("extensions.vector(1536)"), content_hash text,
+	 * updated_at timestamptz. key_type is the key column's type, a serial
+	 * type as its integer type */
+	const char *key_type, *vector_type;
+	struct hash hash;
+};
+
+/* assets: Python code that makes data (a Dagster asset) */
+struct spec_asset {
+	const char *name;
+	struct loc loc;
+	const char *python;      /* the .py file, relative to the project root */
+	struct loc python_loc;
+	const char *function;    /* the function to call; default: the asset's name */
+	struct loc function_loc; /* function:, or the asset's name when defaulted */
+	const char **deps;       /* as written: a name, or "source.table" */
+	struct loc *deps_loc;
+	size_t ndeps;
+	const char *description;
+	const char *group;       /* Dagster group name, or NULL */
+	const char **tags;
+	size_t ntags;
+	struct hash hash;
+};
+
+struct spec_schedule {
+	const char *name;
+	struct loc loc;
+	const char *cron;        /* five fields or an @ shorthand, checked; as written */
+	struct loc cron_loc;
+	const char *timezone;    /* IANA name; default "UTC" */
+	const char *select;      /* selection syntax; the IR resolves it (node->selected) */
+	struct loc select_loc;
+	const char *description;
+	struct hash hash;
+};
+
+struct spec_sensor {
+	const char *name;
+	struct loc loc;
+	const char *on;          /* a table of tables:, or "source:src.table" */
+	struct loc on_loc;
+	const char *select;      /* what runs when new rows arrive (node->selected) */
+	struct loc select_loc;
+	const char *cursor;      /* as written, or NULL: the IR picks one (node->cursor) */
+	struct loc cursor_loc;
+	long long interval;      /* seconds between polls; default 30 */
+	const char *description;
+	struct hash hash;
+};
+
+/* ci: the CI workflows */
+struct spec_ci {
+	bool set;                /* the key was written */
+	struct loc loc;
+	const char **providers;  /* github, gitlab: distinct, at least one */
+	size_t nproviders;
+	const char **steps;      /* check first (always), then as written: dbt_build,
+				  * dg_check, sql_lint, migrations; distinct */
+	size_t nsteps;
+	const char **deploy;     /* on the main branch: dbt_build, migrations, dagster; distinct */
+	size_t ndeploy;
+	const char *branch;      /* the main branch; default "main" */
+	const char *manifest_path;     /* production_manifest: {path}, or NULL */
+	const char *manifest_artifact; /* production_manifest: {artifact}, or NULL */
+	const char **secrets;    /* environment variable names, distinct */
+	size_t nsecrets;
+	/* dpc: how CI gets dpc (required with ci:): built with make from a
+	 * clone of dpc_git at dpc_ref, or from the checkout at dpc_path in the
+	 * repository (a submodule); either the first two or the last is set */
+	const char *dpc_git, *dpc_ref;
+	const char *dpc_path;
+};
+
 struct spec {
 	long long version;
 	const char *project;
@@ -160,6 +354,18 @@ struct spec {
 	size_t nseeds;
 	struct spec_singular *tests;
 	size_t ntests;
+	struct spec_supabase supabase;
+	struct spec_apptable *apptables; /* tables: */
+	size_t napptables;
+	struct spec_embedding *embeddings;
+	size_t nembeddings;
+	struct spec_asset *assets;
+	size_t nassets;
+	struct spec_schedule *schedules;
+	size_t nschedules;
+	struct spec_sensor *sensors;
+	size_t nsensors;
+	struct spec_ci ci;
 	/* every file the spec was read from: the root first, then fragments */
 	const char **files;
 	size_t nfiles;
@@ -178,6 +384,11 @@ struct spec *spec_load(struct arena *a, struct diags *d, const char *root, const
  * Names defined in the fragments skipped are not checked. */
 struct spec *spec_load_only(struct arena *a, struct diags *d, const char *root, const char *path,
 			    const struct strmap *only);
+
+/* the family of a SQL type as a table column writes it ("bigint",
+ * "varchar(20)", "timestamp with time zone"); arrays are SQL_OTHER */
+enum sql_family { SQL_OTHER, SQL_INTEGER, SQL_TEXT, SQL_TIME, SQL_UUID };
+enum sql_family spec_type_family(const char *type);
 
 /* Check that path (as written in the spec) is relative and has no "..".
  * must_exist: also require a regular file that does not lead out of root

@@ -230,15 +230,23 @@ state_sync_inputs(struct state *s, const struct state_input *v, size_t n)
 	sqlite3_stmt *ins = NULL, *del = NULL;
 	char hex[33];
 	struct strmap old = {0}, keep = {0};
-	for (size_t i = 0; i < s->ninputs; i++)
+	/* the same paths in the same order (a quick rebuild's list): compare
+	 * row by row, without the maps */
+	bool same = n == s->ninputs;
+	for (size_t i = 0; same && i < n; i++)
+		same = v[i].path == s->inputs[i].path || strcmp(v[i].path, s->inputs[i].path) == 0;
+	for (size_t i = 0; !same && i < s->ninputs; i++)
 		strmap_put(&old, s->inputs[i].path, &s->inputs[i]);
 	if (sqlite3_prepare_v2(s->db, "INSERT OR REPLACE INTO inputs VALUES(?, ?, ?, ?, ?, ?, ?)", -1, &ins,
 			       NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(s->db, "DELETE FROM inputs WHERE path=?", -1, &del, NULL) != SQLITE_OK)
 		goto out;
 	for (size_t i = 0; i < n; i++) {
-		strmap_put(&keep, v[i].path, (void *)1);
-		const struct state_input *o = strmap_get(&old, v[i].path);
+		const struct state_input *o = &s->inputs[i];
+		if (!same) {
+			strmap_put(&keep, v[i].path, (void *)1);
+			o = strmap_get(&old, v[i].path);
+		}
 		if (o && hash_eq(o->hash, v[i].hash) && o->st.size == v[i].st.size &&
 		    o->st.mtime_ns == v[i].st.mtime_ns && o->st.ino == v[i].st.ino &&
 		    o->has_facts == v[i].has_facts && (!o->has_facts || hash_eq(o->facts, v[i].facts)) &&
@@ -260,7 +268,7 @@ state_sync_inputs(struct state *s, const struct state_input *v, size_t n)
 		sqlite3_step(ins);
 		sqlite3_reset(ins);
 	}
-	for (size_t i = 0; i < s->ninputs; i++) {
+	for (size_t i = 0; i < s->ninputs && !same; i++) {
 		if (strmap_get(&keep, s->inputs[i].path))
 			continue;
 		sqlite3_bind_text(del, 1, s->inputs[i].path, -1, SQLITE_STATIC);

@@ -367,6 +367,12 @@ hasher_add(struct hasher *h, const void *p, size_t n)
 }
 
 void
+hasher_bytes(struct hasher *h, const void *p, size_t n)
+{
+	XXH3_128bits_update(h->state, p, n);
+}
+
+void
 hasher_str(struct hasher *h, const char *s)
 {
 	if (s) {
@@ -408,7 +414,10 @@ read_fd(int fd, size_t max, char **data, size_t *len, int64_t stamp[3])
 		close(fd);
 		return EFBIG;
 	}
-	size_t cap = (size_t)st.st_size + 1, n = 0;
+	/* room for the size fstat gave, the NUL, and one byte more, so that the
+	 * read that finds the end needs no bigger buffer: a file that grows
+	 * meanwhile is still read whole */
+	size_t cap = (size_t)st.st_size + 2, n = 0;
 	char *p = xmalloc(cap);
 	for (;;) {
 		if (n + 1 == cap) {

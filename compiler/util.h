@@ -104,6 +104,9 @@ struct hasher {
 };
 void hasher_init(struct hasher *h);
 void hasher_add(struct hasher *h, const void *p, size_t n);
+/* the bytes as they are, unframed: the digest of pieces added this way is
+ * hash_bytes of their concatenation */
+void hasher_bytes(struct hasher *h, const void *p, size_t n);
 void hasher_str(struct hasher *h, const char *s); /* NULL hashes differently from "" */
 struct hash hasher_done(struct hasher *h);         /* also frees the state */
 

@@ -6,12 +6,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <errno.h>
+#include <unistd.h>
 
 static void
 add(struct outset *o, char *path, char *data, size_t len, const char *node, bool once)
 {
 	data = xreallocarray(data, len + 1, 1); /* give back what a growing buffer left over */
-	struct output out = {path, data, len, node, hash_bytes(data, len), false, once};
+	struct output out = {path, data, len, node, hash_bytes(data, len), false, once, -1, 0};
 	if (o->lock)
 		pthread_mutex_lock(o->lock);
 	VEC_PUSH(o->v, o->n, o->cap);
@@ -37,7 +39,67 @@ outset_add_once(struct outset *o, char *path, char *data, size_t len, const char
 void
 outset_add_mapped(struct outset *o, char *path, char *data, size_t len, const char *node)
 {
-	struct output out = {path, data, len, node, hash_bytes(data, len), true, false};
+	struct output out = {path, data, len, node, hash_bytes(data, len), true, false, -1, 0};
+	if (o->lock)
+		pthread_mutex_lock(o->lock);
+	VEC_PUSH(o->v, o->n, o->cap);
+	o->v[o->n++] = out;
+	if (o->added)
+		o->added(o->arg);
+	if (o->lock)
+		pthread_mutex_unlock(o->lock);
+}
+
+void
+ostream_begin(struct ostream *s, struct outset *o, char *path, const char *node)
+{
+	*s = (struct ostream){.o = o, .path = path, .node = node, .fd = -1};
+	if (o->open_stream)
+		s->fd = o->open_stream(o->arg, path);
+	if (s->fd >= 0)
+		hasher_init(&s->h); /* in memory, outset_add hashes the whole */
+}
+
+void
+ostream_flush(struct ostream *s)
+{
+	if (s->fd < 0 || s->b.len < ((size_t)1 << 20))
+		return;
+	hasher_bytes(&s->h, s->b.data, s->b.len);
+	for (size_t off = 0; off < s->b.len && !s->err;) {
+		ssize_t w = write(s->fd, s->b.data + off, s->b.len - off);
+		if (w < 0 && errno != EINTR)
+			s->err = errno;
+		else if (w > 0)
+			off += (size_t)w;
+	}
+	s->len += s->b.len;
+	s->b.len = 0;
+}
+
+void
+ostream_end(struct ostream *s)
+{
+	if (s->fd < 0) {
+		size_t len = s->b.len;
+		outset_add(s->o, s->path, buf_take(&s->b), len, s->node);
+		return;
+	}
+	if (s->b.len) {
+		/* the last piece, whatever its size */
+		hasher_bytes(&s->h, s->b.data, s->b.len);
+		for (size_t off = 0; off < s->b.len && !s->err;) {
+			ssize_t w = write(s->fd, s->b.data + off, s->b.len - off);
+			if (w < 0 && errno != EINTR)
+				s->err = errno;
+			else if (w > 0)
+				off += (size_t)w;
+		}
+		s->len += s->b.len;
+	}
+	buf_free(&s->b);
+	struct output out = {s->path, NULL, s->len, s->node, hasher_done(&s->h), false, false, s->fd, s->err};
+	struct outset *o = s->o;
 	if (o->lock)
 		pthread_mutex_lock(o->lock);
 	VEC_PUSH(o->v, o->n, o->cap);
@@ -86,6 +148,8 @@ outset_free(struct outset *o)
 			munmap(o->v[i].data, o->v[i].len);
 		else
 			free(o->v[i].data);
+		if (o->v[i].fd >= 0)
+			close(o->v[i].fd);
 	}
 	free(o->v);
 	*o = (struct outset){0};

@@ -31,7 +31,7 @@ case_() {
 
 CFLAGS_T="-std=c11 -D_XOPEN_SOURCE=700 -D_DEFAULT_SOURCE -g -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -Icompiler -Ibuild `pkg-config --cflags yaml-0.1 libcjson libxxhash sqlite3`"
 LIBS_T="`pkg-config --libs yaml-0.1 libcjson libxxhash sqlite3` -pthread"
-CORE="compiler/util.c compiler/diag.c compiler/yamldoc.c compiler/spec.c compiler/sqlscan.c compiler/ir.c compiler/yamlout.c compiler/emit_dbt.c compiler/emit_registry.c compiler/state.c compiler/build.c compiler/diff.c compiler/compile.c compiler/quick.c build/embedded.c"
+CORE="compiler/util.c compiler/diag.c compiler/yamldoc.c compiler/spec.c compiler/spec_app.c compiler/cron.c compiler/sqlscan.c compiler/select.c compiler/ir.c compiler/yamlout.c compiler/emit_dbt.c compiler/emit_dagster.c compiler/emit_ci.c compiler/emit_registry.c compiler/pgschema.c compiler/pgdiff.c compiler/emit_supabase.c compiler/state.c compiler/build.c compiler/diff.c compiler/compile.c compiler/quick.c build/embedded.c"
 
 # 1. unit tests, one program per phase
 for t in tests/unit/test_*.c; do
@@ -87,6 +87,12 @@ for t in tests/cli/*.sh; do
 	case_ "cli/$(basename "$t" .sh)" sh "$t" "$DPC"
 done
 [ -f tests/dbt/validate.sh ] && case_ "dbt/schemas" sh tests/dbt/validate.sh "$DPC"
+case_ "dagster/judges" sh tests/dagster/validate.sh "$DPC"
+case_ "ci/judges" sh tests/ci/validate.sh "$DPC"
+# the judges themselves: each passes what it should and fails what it should
+case_ "judges/selftest" sh tests/judges/selftest.sh
+case_ "supabase/selftest" sh tests/supabase/selftest.sh
+case_ "supabase/backend" sh tests/supabase/backend.sh "$DPC"
 
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -1,5 +1,6 @@
 /* fuzz_spec.c: libFuzzer target for the spec front end: yamldoc.c (YAML to
- * a located tree), spec.c (tree to spec AST) and ir.c (spec to graph).
+ * a located tree), spec.c and spec_app.c (tree to spec AST), ir.c and
+ * select.c (spec to graph).
  *
  * Each input is parsed twice. First yaml_load reads a copy of exactly its
  * bytes (no NUL after them, so ASan sees any read past the end) and the
@@ -67,6 +68,11 @@ static const struct {
 	{"specs/bad.yaml", "models: [\n", 0},
 	{"specs/binary.yaml", "models:\0\n", 9},
 	{"specs/escape.yaml", "@../../../etc/hostname", 0},
+	{"py/jobs.py", "from .x import load\n\ndef fetch(context):\n    pass\n\nclass Digest:\n    pass\n", 0},
+	{"specs/app.yaml",
+	 "tables:\n  notes:\n    columns:\n      id: {type: bigint, identity: true, primary_key: true}\n"
+	 "      body: text\nembeddings:\n  note_vectors: {from: notes, text: body, dimensions: 3}\n"
+	 "sensors:\n  new_notes: {on: notes, select: \"note_vectors+\"}\n", 0},
 };
 
 static char root[64];
@@ -88,7 +94,7 @@ static void
 cleanup(void)
 {
 	char path[256];
-	const char *dirs[] = {"sql", "seeds", "specs", ""};
+	const char *dirs[] = {"sql", "seeds", "specs", "py", ""};
 	for (size_t i = 0; i < LEN(fixtures); i++) {
 		snprintf(path, sizeof(path), "%s/%s", root, fixtures[i].path);
 		unlink(path);
@@ -133,7 +139,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 		 tmp && *tmp && strlen(tmp) < sizeof(root) - 20 ? tmp : "/tmp");
 	check(mkdtemp(root) != NULL, "cannot make the project folder");
 	atexit(cleanup);
-	const char *dirs[] = {"sql", "seeds", "specs"};
+	const char *dirs[] = {"sql", "seeds", "specs", "py"};
 	for (size_t i = 0; i < LEN(dirs); i++) {
 		char path[256];
 		snprintf(path, sizeof(path), "%s/%s", root, dirs[i]);
@@ -252,6 +258,11 @@ checkgraph(const struct graph *g)
 		for (size_t j = 0; j < n->nusers; j++)
 			check(n->users[j] < g->n, "user outside the graph");
 		check(!n->text || strlen(n->text) <= n->textlen, "node text length");
+		for (size_t j = 0; j < n->nselected; j++)
+			check(n->selected[j] < g->n && (j == 0 || n->selected[j - 1] < n->selected[j]),
+			      "selection outside the graph or not sorted");
+		if (n->embedding || n->sensor)
+			check(n->from == SIZE_MAX || n->from < g->n, "from outside the graph");
 	}
 }
 

@@ -13,7 +13,11 @@
 #   pg_createdb DB          create database DB
 #   pg_bootstrap DB         create DB and apply bootstrap.sql to it
 #   pg_apply DB FILE...     apply each file in order, one transaction per file; on the first
-#                           failure prints "pg_apply: FAIL FILE" and psql's error, returns 1
+#                           failure prints "pg_apply: FAIL FILE" and psql's error, returns 1.
+#                           A file whose only statement cannot run in a transaction block
+#                           (create index concurrently, ...) runs without one, as the
+#                           Supabase CLI runs such a statement (pg_standalone)
+#   pg_standalone FILE      true when that is FILE's case
 #   pg_apply_dir DB DIR     the *.sql files of DIR in byte order of name, as pg_apply; names
 #                           must be <14 digits>_<name>.sql (Supabase CLI order)
 #   pg_query DB SQL         run SQL (several statements allowed), print rows as psql -At
@@ -252,6 +256,24 @@ pg_bootstrap() {
     pg_apply "$1" "$PG_JUDGE_DIR/bootstrap.sql"
 }
 
+# True when FILE holds one statement, and it is one PostgreSQL refuses to run inside a
+# transaction block: create [unique] index concurrently, drop index concurrently, reindex
+# ... concurrently. The Supabase CLI runs such a statement on its own, outside the
+# migration's transaction; a file with others beside it still fails, as it would there.
+# -- comments are dropped first (a -- inside a string literal would cut it short, which
+# only ever makes a file look like more than one statement).
+pg_standalone() {
+    _pg_sql=$(sed -e 's/--.*$//' "$1" | tr '\n\t' '  ' | tr -s ' ')
+    _pg_sql=${_pg_sql# }
+    _pg_sql=${_pg_sql% }
+    _pg_sql=${_pg_sql%;}
+    case $_pg_sql in
+        *\;*) return 1 ;;
+    esac
+    printf '%s\n' "$_pg_sql" | grep -Eqi \
+        '^(create (unique )?index concurrently|drop index concurrently|reindex .*concurrently)( |$)'
+}
+
 pg_apply() {
     if [ $# -lt 1 ]; then
         _pg_err "usage: pg_apply DB FILE..."
@@ -264,7 +286,10 @@ pg_apply() {
             printf 'pg_apply: FAIL %s\n%s\n' "$_pg_f" "cannot read the file" >&2
             return 1
         fi
-        if ! _pg_out=$(psql -X -q -v ON_ERROR_STOP=1 --single-transaction \
+        _pg_tx=--single-transaction
+        pg_standalone "$_pg_f" && _pg_tx=
+        # shellcheck disable=SC2086
+        if ! _pg_out=$(psql -X -q -v ON_ERROR_STOP=1 $_pg_tx \
             -d "$_pg_db" -f "$_pg_f" 2>&1 >/dev/null); then
             printf 'pg_apply: FAIL %s\n%s\n' "$_pg_f" "$_pg_out" >&2
             return 1

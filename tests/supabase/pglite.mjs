@@ -16,7 +16,9 @@
 //
 // A directory stands for its *.sql files in byte order of name, which must look like
 // <14 digits>_<name>.sql (the Supabase CLI's order). Each migration file runs in its own
-// transaction (begin; file; commit), as `supabase db push` does.
+// transaction (begin; file; commit), as `supabase db push` does, except a file whose only
+// statement PostgreSQL refuses inside a transaction block (create index concurrently, ...):
+// the CLI runs such a statement on its own, and so does this script (standalone()).
 //
 // Exit status: 0 all applied and all queries ran; 1 a file failed: stderr then holds
 // "pglite: FAIL <file>:<line>: <severity>: <message>" (plus detail, hint and context);
@@ -122,12 +124,21 @@ function read(file) {
   }
 }
 
+// One statement, and one that cannot run in a transaction block (as pg.sh's pg_standalone).
+function standalone(sql) {
+  let s = sql.replace(/--.*$/gm, '').replace(/\s+/g, ' ').trim()
+  if (s.endsWith(';')) s = s.slice(0, -1)
+  if (s.includes(';')) return false
+  return /^(create (unique )?index concurrently|drop index concurrently|reindex .*concurrently)( |$)/i.test(s)
+}
+
 async function applyFile(file) {
   const sql = read(file)
+  const alone = standalone(sql)
   try {
-    await db.exec('begin')
+    if (!alone) await db.exec('begin')
     await db.exec(sql)
-    await db.exec('commit')
+    if (!alone) await db.exec('commit')
   } catch (e) {
     e.sql = sql
     try {
