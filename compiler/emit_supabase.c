@@ -704,8 +704,12 @@ static bool
 makefiles(struct prep *p, struct supabase *sb, int64_t now, const char *specfile)
 {
 	size_t nalone = 0, nmain = 0;
-	for (size_t i = 0; i < p->plan.nsteps; i++)
-		*(p->plan.steps[i].alone ? &nalone : &nmain) += 1;
+	for (size_t i = 0; i < p->plan.nsteps; i++) {
+		if (p->plan.steps[i].alone)
+			nalone++;
+		else
+			nmain++;
+	}
 	if (!nalone && !nmain)
 		return true;
 	if (now < 0) {
@@ -751,8 +755,8 @@ makefiles(struct prep *p, struct supabase *sb, int64_t now, const char *specfile
 		}
 		buf_printf(&text, HEADER, specfile);
 		if (st) {
-			buf_printf(&text, "-- %s: it cannot run in a transaction, so it is the only statement here\n\n",
-				   st->desc);
+			buf_puts(&text, "-- alone in its file: it cannot run in a transaction, so the Supabase CLI\n"
+					"-- runs it on its own\n\n");
 			buf_puts(&text, st->sql);
 		} else {
 			buf_putc(&text, '\n');

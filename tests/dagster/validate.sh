@@ -120,14 +120,16 @@ if build bikeshare "$top/examples/bikeshare" "$tmp/bikeshare"; then
 	judges bikeshare "$b"
 	has "$b/src/bikeshare/defs/dbt_project/defs.yaml" "type: dagster_dbt.DbtProjectComponent" \
 		"project: '{{ context.project_root }}/../dbt'"
-	has "$b/pyproject.toml" '"dbt-sqlite>=1.10,<2"'
-	lacks "$b/pyproject.toml" psycopg
-	# only files with content: bikeshare has no assets, schedules or sensors
-	for f in assets.py embeddings.py schedules.py sensors.py; do
-		if [ -e "$b/src/bikeshare/defs/$f" ]; then bad "bikeshare: wrote $f with nothing in it"; else
-			ok "bikeshare: no $f"
-		fi
-	done
+	has "$b/pyproject.toml" '"dbt-sqlite>=1.10,<2"' '"psycopg[binary]>=3.1,<4"'
+	# the nightly schedule, the feedback sensor and the embedding asset of
+	# specs/app.yaml; no Python assets, so no assets.py
+	has "$b/src/bikeshare/defs/schedules.py" 'cron_schedule="0 3 * * *"' 'execution_timezone="Europe/Berlin"' \
+		'dg.AssetKey(["fct_daily_rides"])'
+	has "$b/src/bikeshare/defs/sensors.py" 'minimum_interval_seconds=60'
+	has "$b/src/bikeshare/defs/embeddings.py" 'feedback_embeddings'
+	if [ -e "$b/src/bikeshare/defs/assets.py" ]; then bad "bikeshare: wrote assets.py with nothing in it"; else
+		ok "bikeshare: no assets.py"
+	fi
 fi
 
 # 2. the test project
