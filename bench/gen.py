@@ -176,6 +176,28 @@ def main():
     p.append("    tags: [reference]")
     p.append("    columns:")
     p.append("      code: {type: varchar(3), tests: [unique, not_null]}")
+    # the other back ends: app tables in Supabase with an embedding, a
+    # schedule and a sensor (Dagster), CI workflows
+    p.append("supabase: {project_id: bench}")
+    p.append("tables:")
+    p.append("  feedback:")
+    p.append("    columns:")
+    p.append("      id: {type: bigint, primary_key: true, identity: true}")
+    p.append("      user_id: {type: uuid, nullable: false, default: auth.uid()}")
+    p.append("      body: {type: text, nullable: false}")
+    p.append("      created_at: {type: timestamptz, nullable: false, default: now()}")
+    p.append("    rls: {owner: user_id, select: [authenticated], insert: [authenticated]}")
+    p.append("    realtime: true")
+    p.append("embeddings:")
+    p.append("  feedback_vectors: {from: feedback, text: body, dimensions: 1536}")
+    p.append("schedules:")
+    p.append('  nightly: {cron: "0 3 * * *", select: "tag:daily"}')
+    p.append("sensors:")
+    p.append("  new_feedback: {on: feedback, select: feedback_vectors}")
+    p.append("ci:")
+    p.append("  providers: [github, gitlab]")
+    p.append("  steps: [check, dbt_build, dg_check, sql_lint, migrations]")
+    p.append('  dpc: {git: "https://example.com/dpc.git", ref: v0.1.0}')
     write(os.path.join(root, "pipeline.yaml"), "\n".join(p) + "\n")
     write(os.path.join(root, "seeds/countries.csv"),
           "id,code,name,loaded_at\n" + "".join(
