@@ -839,14 +839,14 @@ writer_added(void *arg)
 }
 
 bool
-fresh_tree(struct state *st, int rootfd, const char *const roots[2])
+fresh_tree(struct state *st, int rootfd, const char *const roots[3])
 {
 	if (st->noutputs)
 		return false;
 	/* the CI workflows live outside the layout roots: a file there may be
 	 * the user's, which only the ordinary build tells (as drift) */
-	for (size_t i = 0; i < 2 + emit_nfixed; i++) {
-		const char *path = i < 2 ? roots[i] : emit_fixed[i - 2];
+	for (size_t i = 0; i < 3 + emit_nfixed; i++) {
+		const char *path = i < 3 ? roots[i] : emit_fixed[i - 3];
 		int fd = open_beneath(rootfd, path, O_RDONLY | O_PATH, 0);
 		if (fd >= 0)
 			close(fd);

@@ -60,14 +60,14 @@ int plan_record(struct plan *p, int rootfd, struct state *st, const struct state
 		bool force, char **err);
 
 /* The fresh build (build.c explains it). fresh_tree: true when nothing
- * dpc generates exists yet: no output records, and neither layout root on
- * disk. writer_start: from then on, every output added to out is written
+ * dpc generates exists yet: no output records, and none of roots (the dbt
+ * and assets layout roots, the Dagster project) nor the CI files on disk. writer_start: from then on, every output added to out is written
  * on a second thread; returns NULL (with *err, owned) if it cannot start.
  * writer_finish: wait for the last write, free the writer, and fill p
  * (empty, from plan_make's caller) with the ADD steps done; 0, or -1 with
  * *err. Then plan_record records the build. */
 struct writer;
-bool fresh_tree(struct state *st, int rootfd, const char *const roots[2]);
+bool fresh_tree(struct state *st, int rootfd, const char *const roots[3]);
 struct writer *writer_start(struct outset *out, struct state *st, int rootfd, char **err);
 int writer_finish(struct writer *w, struct plan *p, char **err);
 

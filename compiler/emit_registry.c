@@ -39,18 +39,6 @@ count(unsigned v)
 	return cJSON_CreateRaw(s);
 }
 
-/* hand what b holds to the stream once it is big */
-static void
-streamout(struct ostream *os, struct buf *b)
-{
-	if (os->fd < 0 || b->len < ((size_t)1 << 20))
-		return;
-	os->b = *b;
-	ostream_flush(os);
-	*b = os->b;
-	os->b = (struct buf){0};
-}
-
 /* one JSON object on its own line: small diffs in git, jq-friendly, and the
  * cJSON tree of one node at a time instead of the whole graph's. Printed
  * straight into the registry's buffer when it fits in what is reserved */
@@ -77,16 +65,16 @@ emit_registry(const struct graph *g, struct outset *out)
 	char hex[33];
 	struct ostream os;
 	ostream_begin(&os, out, xasprintf("%s/registry.json", s->layout_assets), "project");
-	struct buf b = {0};
+	struct buf *b = &os.b;
 	cJSON *head = cJSON_CreateObject();
 	cJSON_AddNumberToObject(head, "version", 1);
 	cJSON_AddStringToObject(head, "project", s->project ? s->project : "");
 	cJSON_AddStringToObject(head, "generator", "dpc");
 	char *t = cJSON_PrintUnformatted(head);
 	cJSON_Delete(head);
-	buf_put(&b, t, strlen(t) - 1); /* without its closing brace */
+	buf_put(b, t, strlen(t) - 1); /* without its closing brace */
 	cJSON_free(t);
-	buf_puts(&b, ",\n\"nodes\":[\n");
+	buf_puts(b, ",\n\"nodes\":[\n");
 
 	/* outputs per node, in path order; sorted through pointers, since the
 	 * set may be being written out on another thread (a fresh build) */
@@ -160,8 +148,8 @@ emit_registry(const struct graph *g, struct outset *out)
 			cJSON_AddItemToArray(outs, cJSON_CreateStringReference(ov[j]->path));
 		hash_hex(n->hash, hex);
 		addstr(o, "hash", hex);
-		putline(&b, o, i + 1 == g->n);
-		streamout(&os, &b);
+		putline(b, o, i + 1 == g->n);
+		ostream_flush(&os);
 	}
 	free(v);
 	free(first);
@@ -169,19 +157,18 @@ emit_registry(const struct graph *g, struct outset *out)
 	free(last);
 
 	/* every generated file with the hash of its bytes */
-	buf_puts(&b, "],\n\"outputs\":[\n");
+	buf_puts(b, "],\n\"outputs\":[\n");
 	for (size_t i = 0; i < nov; i++) {
 		cJSON *o = cJSON_CreateObject();
 		addstr(o, "path", ov[i]->path);
 		addstr(o, "node", ov[i]->node);
 		hash_hex(ov[i]->hash, hex);
 		addstr(o, "hash", hex);
-		putline(&b, o, i + 1 == nov);
-		streamout(&os, &b);
+		putline(b, o, i + 1 == nov);
+		ostream_flush(&os);
 	}
-	buf_puts(&b, "]}\n");
+	buf_puts(b, "]}\n");
 	free(ov);
-	os.b = b;
 	ostream_end(&os);
 }
 

@@ -261,18 +261,14 @@ static void
 startfresh(struct compilation *c, void *arg)
 {
 	struct fresh *f = arg;
-	const char *roots[2] = {c->spec->layout_dbt, c->spec->layout_assets};
-	char *err = NULL;
 	/* the Dagster project lives beside the layout roots: it must not be
 	 * there either, or a file in it could be the user's */
 	char *dg = dagster_root(c->spec);
-	int fd = open_beneath(c->rootfd, dg, O_RDONLY | O_DIRECTORY, 0);
-	bool dgfree = fd < 0 && errno == ENOENT;
-	if (fd >= 0)
-		close(fd);
-	free(dg);
-	if (dgfree && fresh_tree(f->st, c->rootfd, roots))
+	const char *roots[3] = {c->spec->layout_dbt, c->spec->layout_assets, dg};
+	char *err = NULL;
+	if (fresh_tree(f->st, c->rootfd, roots))
 		f->w = writer_start(&c->out, f->st, c->rootfd, &err);
+	free(dg);
 	free(err); /* no writer: the ordinary build does it all */
 }
 

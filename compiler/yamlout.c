@@ -9,11 +9,10 @@
 #include <errno.h>
 #include <unistd.h>
 
+/* append out to the set, under the writer's lock when there is one */
 static void
-add(struct outset *o, char *path, char *data, size_t len, const char *node, bool once)
+push(struct outset *o, struct output out)
 {
-	data = xreallocarray(data, len + 1, 1); /* give back what a growing buffer left over */
-	struct output out = {path, data, len, node, hash_bytes(data, len), false, once, -1, 0};
 	if (o->lock)
 		pthread_mutex_lock(o->lock);
 	VEC_PUSH(o->v, o->n, o->cap);
@@ -22,6 +21,14 @@ add(struct outset *o, char *path, char *data, size_t len, const char *node, bool
 		o->added(o->arg);
 	if (o->lock)
 		pthread_mutex_unlock(o->lock);
+}
+
+static void
+add(struct outset *o, char *path, char *data, size_t len, const char *node, bool once)
+{
+	data = xreallocarray(data, len + 1, 1); /* give back what a growing buffer left over */
+	struct output out = {path, data, len, node, hash_bytes(data, len), false, once, -1, 0};
+	push(o, out);
 }
 
 void
@@ -40,14 +47,7 @@ void
 outset_add_mapped(struct outset *o, char *path, char *data, size_t len, const char *node)
 {
 	struct output out = {path, data, len, node, hash_bytes(data, len), true, false, -1, 0};
-	if (o->lock)
-		pthread_mutex_lock(o->lock);
-	VEC_PUSH(o->v, o->n, o->cap);
-	o->v[o->n++] = out;
-	if (o->added)
-		o->added(o->arg);
-	if (o->lock)
-		pthread_mutex_unlock(o->lock);
+	push(o, out);
 }
 
 void
@@ -60,11 +60,10 @@ ostream_begin(struct ostream *s, struct outset *o, char *path, const char *node)
 		hasher_init(&s->h); /* in memory, outset_add hashes the whole */
 }
 
-void
-ostream_flush(struct ostream *s)
+/* write out and hash what b holds */
+static void
+spill(struct ostream *s)
 {
-	if (s->fd < 0 || s->b.len < ((size_t)1 << 20))
-		return;
 	hasher_bytes(&s->h, s->b.data, s->b.len);
 	for (size_t off = 0; off < s->b.len && !s->err;) {
 		ssize_t w = write(s->fd, s->b.data + off, s->b.len - off);
@@ -78,6 +77,13 @@ ostream_flush(struct ostream *s)
 }
 
 void
+ostream_flush(struct ostream *s)
+{
+	if (s->fd >= 0 && s->b.len >= ((size_t)1 << 20))
+		spill(s);
+}
+
+void
 ostream_end(struct ostream *s)
 {
 	if (s->fd < 0) {
@@ -85,29 +91,9 @@ ostream_end(struct ostream *s)
 		outset_add(s->o, s->path, buf_take(&s->b), len, s->node);
 		return;
 	}
-	if (s->b.len) {
-		/* the last piece, whatever its size */
-		hasher_bytes(&s->h, s->b.data, s->b.len);
-		for (size_t off = 0; off < s->b.len && !s->err;) {
-			ssize_t w = write(s->fd, s->b.data + off, s->b.len - off);
-			if (w < 0 && errno != EINTR)
-				s->err = errno;
-			else if (w > 0)
-				off += (size_t)w;
-		}
-		s->len += s->b.len;
-	}
+	spill(s); /* the last piece, whatever its size */
 	buf_free(&s->b);
-	struct output out = {s->path, NULL, s->len, s->node, hasher_done(&s->h), false, false, s->fd, s->err};
-	struct outset *o = s->o;
-	if (o->lock)
-		pthread_mutex_lock(o->lock);
-	VEC_PUSH(o->v, o->n, o->cap);
-	o->v[o->n++] = out;
-	if (o->added)
-		o->added(o->arg);
-	if (o->lock)
-		pthread_mutex_unlock(o->lock);
+	push(s->o, (struct output){s->path, NULL, s->len, s->node, hasher_done(&s->h), false, false, s->fd, s->err});
 }
 
 static int
