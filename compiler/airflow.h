@@ -102,7 +102,9 @@ struct af_file {
 /* read the DAGs of one Python file. text/len are the file's bytes, file its
  * index in d (diag_file); warnings (what cannot be read statically, syntax
  * errors) go to d at their place. scanner is the caller's (one per thread).
- * A file with no DAG gives ndags == 0 and no warning. */
+ * A file with no DAG gives ndags == 0 and no warning, unless part of it
+ * could not be read (a loop over unknown data may hide DAGs). Reading is
+ * bounded: a file takes at most so many steps, tasks and edges (airflow.c). */
 void af_read(struct py_scanner *scanner, struct diags *d, int32_t file, const char *text,
 	     size_t len, struct af_file *out);
 void af_file_free(struct af_file *f);
@@ -111,9 +113,23 @@ void af_file_free(struct af_file *f);
  * cheap filter before parsing a whole tree of Python files */
 bool af_maybe_dag(const char *text, size_t len);
 
+/* the name of a schedule kind as af_dag_json writes it ("cron", "preset",
+ * "timedelta", "dataset", "asset_or_time", "none", "unset", "other") */
+const char *af_sched_name(enum af_sched k);
+
 /* one DAG as the documented JSON shape of `dpc analyze --format json`'s
- * "dags" array: {dag_id, file, line, schedule, ..., tasks: [{id, operator,
- * line, ...}], edges: [[up_id, down_id], ...]}; owned by the caller */
+ * "dags" array; owned by the caller:
+ *   {"dag_id", "file", "line",
+ *    "schedule": as written or null, "schedule_kind": af_sched_name(),
+ *    "cron": an equivalent cron or null, "datasets": [uri, ...],
+ *    "start_date": as written or null, "catchup": bool or null,
+ *    "owner", "retries", "retry_delay": default_args' (null when unset),
+ *    "tasks": [{"id", "operator", "line", "group" (or null), "mapped", "setup",
+ *               "teardown", "branch", "sensor", "multiple_outputs", "retries"
+ *               (or null), "retry_delay", "callable", "callable_module",
+ *               "bash_command" (each or null)}, ...]  (in order of creation),
+ *    "edges": [[up_id, down_id], ...]  (first seen first, no duplicates),
+ *    "labels": [[up_id, down_id, label], ...]  (the labelled edges)} */
 struct cJSON *af_dag_json(const struct af_dag *dag, const char *file);
 
 #endif

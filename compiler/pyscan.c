@@ -84,22 +84,6 @@ void py_scanner_free(struct py_scanner *s)
 	free(s);
 }
 
-/* the first ERROR or MISSING node in source order under n */
-static bool find_error(TSNode n, TSNode *out)
-{
-	if (ts_node_is_missing(n) || strcmp(ts_node_type(n), "ERROR") == 0) {
-		*out = n;
-		return true;
-	}
-	if (!ts_node_has_error(n))
-		return false;
-	uint32_t k = ts_node_child_count(n);
-	for (uint32_t i = 0; i < k; i++)
-		if (find_error(ts_node_child(n, i), out))
-			return true;
-	return false;
-}
-
 /* the named children of a node of the given type, e.g. a with_clause's items */
 static void named_children(TSNode n, const char *type, TSNode **v, size_t *nv)
 {
@@ -198,18 +182,86 @@ static int cmp_depop(const void *a, const void *b)
 	return cmp_span(((const struct py_depop *)a)->node, ((const struct py_depop *)b)->node);
 }
 
-bool py_scan(struct py_scanner *s, const char *text, size_t len, struct py_file *out)
+/* the first ERROR or MISSING node in source order, found without recursion:
+ * a syntax error deep inside 100,000 parentheses must not exhaust the stack */
+static bool find_error_iter(TSNode root, TSNode *out)
+{
+	TSTreeCursor c = ts_tree_cursor_new(root);
+	bool found = false;
+	for (;;) {
+		TSNode n = ts_tree_cursor_current_node(&c);
+		if (ts_node_is_missing(n) || strcmp(ts_node_type(n), "ERROR") == 0) {
+			*out = n;
+			found = true;
+			break;
+		}
+		if (ts_node_has_error(n) && ts_tree_cursor_goto_first_child(&c))
+			continue;
+		while (!ts_tree_cursor_goto_next_sibling(&c))
+			if (!ts_tree_cursor_goto_parent(&c))
+				goto done;
+	}
+done:
+	ts_tree_cursor_delete(&c);
+	return found;
+}
+
+bool py_parse(struct py_scanner *s, const char *text, size_t len, struct py_file *out)
 {
 	memset(out, 0, sizeof *out);
 	out->text = text;
 	out->len = len;
 	if (len > UINT32_MAX)
 		return false;
+	/* setting the language again gives the grammar's external scanner a
+	 * fresh state: tree-sitter-python 0.23's scanner keeps its "inside an
+	 * f-string" flag across parses, so a file ending in an unterminated
+	 * f-string would change how the next file parses */
+	ts_parser_set_language(s->parser, tree_sitter_python());
 	out->tree = ts_parser_parse_string(s->parser, NULL, text, (uint32_t)len);
 	if (!out->tree)
 		return false;
 	out->root = ts_tree_root_node(out->tree);
-	out->has_error = find_error(out->root, &out->first_error);
+	out->has_error = ts_node_has_error(out->root) && find_error_iter(out->root, &out->first_error);
+	return true;
+}
+
+/* true when the tree nests deeper than limit, found without recursion */
+static bool deeper_than(TSNode root, unsigned limit)
+{
+	TSTreeCursor c = ts_tree_cursor_new(root);
+	unsigned depth = 0;
+	bool deep = false;
+	for (;;) {
+		if (ts_tree_cursor_goto_first_child(&c)) {
+			if (++depth > limit) {
+				deep = true;
+				break;
+			}
+			continue;
+		}
+		while (!ts_tree_cursor_goto_next_sibling(&c)) {
+			if (!ts_tree_cursor_goto_parent(&c))
+				goto done;
+			depth--;
+		}
+	}
+done:
+	ts_tree_cursor_delete(&c);
+	return deep;
+}
+
+bool py_scan(struct py_scanner *s, const char *text, size_t len, struct py_file *out)
+{
+	if (!py_parse(s, text, len, out))
+		return false;
+	/* libtree-sitter 0.20's query cursor keeps a state per open nesting
+	 * level: a chain of 20,000 >> takes minutes and a 50,000-term sum
+	 * crashes it. No real source nests anywhere near this deep. */
+	if (deeper_than(out->root, PY_MAX_DEPTH)) {
+		out->too_deep = true;
+		return true;
+	}
 
 	size_t caps[6] = {0};
 	TSQueryMatch m;
@@ -428,7 +480,8 @@ static void put_escape(struct buf *b, const char *t, size_t len)
 	buf_put(b, t, len); /* \N{...} and unknown escapes stay as written */
 }
 
-static bool string_into(const struct py_file *f, TSNode n, struct buf *b)
+static bool string_into(const struct py_file *f, TSNode n, struct buf *b, py_interp_fn *interp,
+			void *ctx)
 {
 	bool raw = false;
 	uint32_t k = ts_node_child_count(n);
@@ -445,7 +498,8 @@ static bool string_into(const struct py_file *f, TSNode n, struct buf *b)
 					return false; /* bytes are not text */
 			}
 		} else if (strcmp(type, "interpolation") == 0) {
-			return false;
+			if (!interp || !interp(ctx, c, b))
+				return false;
 		} else if (strcmp(type, "string_content") == 0) {
 			/* the content with its escape_sequence children decoded */
 			uint32_t pos = ts_node_start_byte(c);
@@ -473,6 +527,11 @@ static bool string_into(const struct py_file *f, TSNode n, struct buf *b)
 
 char *py_string(const struct py_file *f, TSNode n)
 {
+	return py_fstring(f, n, NULL, NULL);
+}
+
+char *py_fstring(const struct py_file *f, TSNode n, py_interp_fn *interp, void *ctx)
+{
 	if (ts_node_is_null(n))
 		return NULL;
 	const char *type = ts_node_type(n);
@@ -480,13 +539,13 @@ char *py_string(const struct py_file *f, TSNode n)
 	buf_puts(&b, "");
 	bool ok = true;
 	if (strcmp(type, "string") == 0) {
-		ok = string_into(f, n, &b);
+		ok = string_into(f, n, &b, interp, ctx);
 	} else if (strcmp(type, "concatenated_string") == 0) {
 		uint32_t k = ts_node_named_child_count(n);
 		for (uint32_t i = 0; i < k && ok; i++) {
 			TSNode c = ts_node_named_child(n, i);
 			if (strcmp(ts_node_type(c), "string") == 0)
-				ok = string_into(f, c, &b);
+				ok = string_into(f, c, &b, interp, ctx);
 		}
 	} else {
 		ok = false;

@@ -77,6 +77,8 @@ struct py_file {
 	TSTree *tree;
 	TSNode root;
 	bool has_error;     /* the tree holds ERROR or MISSING nodes */
+	bool too_deep;      /* py_scan: the tree nests deeper than PY_MAX_DEPTH, so
+			       no fact was recorded (the caller says so) */
 	TSNode first_error; /* the first of them, when has_error */
 
 	struct py_import *imports;
@@ -95,6 +97,9 @@ struct py_file {
 
 struct py_scanner;
 
+/* the deepest syntax tree py_scan records facts of */
+#define PY_MAX_DEPTH 1000
+
 /* a parser with the queries compiled; NULL if the grammar's ABI is not one
  * this libtree-sitter loads */
 struct py_scanner *py_scanner_new(void);
@@ -105,6 +110,10 @@ void py_scanner_free(struct py_scanner *s);
  * false when tree-sitter gave no tree at all (out is then empty); a file with
  * syntax errors still gives a tree and true, with has_error set. */
 bool py_scan(struct py_scanner *s, const char *text, size_t len, struct py_file *out);
+/* parse only, like py_scan without the facts (tree, root, has_error and
+ * first_error are set): for readers that walk the tree themselves, such as
+ * the Airflow reader; the queries cost time on long >> chains */
+bool py_parse(struct py_scanner *s, const char *text, size_t len, struct py_file *out);
 void py_file_free(struct py_file *f);
 
 /* the source text of a node: a pointer into f->text and its length */
@@ -122,6 +131,15 @@ char *py_dotted(const struct py_file *f, TSNode n);
  * decoded unless raw), as a new string; NULL when n is not a string or holds
  * an interpolation (an f-string with {...}) */
 char *py_string(const struct py_file *f, TSNode n);
+
+struct buf;
+/* writes the text of one f-string interpolation node ({expr}) into b;
+ * false when it cannot */
+typedef bool py_interp_fn(void *ctx, TSNode interpolation, struct buf *b);
+/* py_string, with each interpolation written by interp (the Airflow reader
+ * evaluates f"{table}_load" inside an unrolled loop); NULL when n is not a
+ * string or interp returns false; owned by the caller */
+char *py_fstring(const struct py_file *f, TSNode n, py_interp_fn *interp, void *ctx);
 
 /* the keyword argument named name in a call, or a null node */
 TSNode py_kwarg(const struct py_file *f, const struct py_call *c, const char *name);

@@ -148,6 +148,37 @@ test_errors(struct py_scanner *s)
 
 	CHECK(py_scan(s, "", 0, &f) && f.ncalls == 0 && !f.has_error, "an empty file");
 	py_file_free(&f);
+
+	/* a chain nested deeper than PY_MAX_DEPTH gives no facts, quickly */
+	size_t n = 3 * PY_MAX_DEPTH;
+	char *deep = malloc(4 + n * 5 + 2);
+	size_t k = 0;
+	memcpy(deep, "x = a", 5);
+	k = 5;
+	for (size_t i = 0; i < n; i++) {
+		memcpy(deep + k, " >> a", 5);
+		k += 5;
+	}
+	deep[k++] = '\n';
+	CHECK(py_scan(s, deep, k, &f) && f.too_deep && f.ndepops == 0,
+	      "a %zu-term chain is too deep", n);
+	py_file_free(&f);
+	CHECK(py_scan(s, deep, 5 + 5 * 10, &f) && !f.too_deep && f.ndepops == 10,
+	      "a 10-term chain is read: %zu", f.ndepops);
+	py_file_free(&f);
+	free(deep);
+
+	/* a file that ends inside an f-string must not change how the next
+	 * file parses (the grammar's scanner state is reset per parse) */
+	static const char open_fstring[] = "x = f\"\"\"abc {y}\n";
+	static const char next[] = "def f():\n    pass\nx = 1\n";
+	CHECK(py_scan(s, open_fstring, strlen(open_fstring), &f), "an unterminated f-string");
+	py_file_free(&f);
+	CHECK(py_scan(s, next, strlen(next), &f) && !f.has_error, "the next file parses cleanly");
+	CHECK(f.nassigns == 1 && ts_node_eq(ts_node_parent(f.assigns[0].node),
+					    ts_node_named_child(f.root, 1)),
+	      "x = 1 is a statement of the module, not of f()");
+	py_file_free(&f);
 }
 
 int
