@@ -1,0 +1,1 @@
+select c.*, o.total from {{ ref('customers') }} c join {{ ref('orders') }} o using (id)

@@ -1,0 +1,1 @@
+select * from {{ source('erp', 'orders_v2') }} where year >= {{ var('start') }}

@@ -1,0 +1,10 @@
+from dagster import asset
+
+
+@asset
+def fine_asset():
+    return 1
+
+
+def broken(:
+    return 2

@@ -1,0 +1,1 @@
+{% macro cents_to_euros(col) %} ({{ col }} / 100.0) {% endmacro %}

@@ -1,0 +1,1 @@
+select * from {{ ref('revenue_daily') }} where revenue < 0
