@@ -29,6 +29,7 @@ static const struct backend {
 } backends[] = {
 	{"dbt", emit_dbt, true},
 	{"dagster", emit_dagster, false},
+	{"airflow", emit_airflow, false},
 	{"ci", emit_ci, false},
 	{"registry", emit_registry, false},
 };
@@ -85,7 +86,9 @@ compile_run_hooked(struct compilation *c, const char *root, int rootfd, const ch
 		c->opts = *opts;
 	c->diags.root = root;
 	phase_time(NULL);
-	c->spec = spec_load(&c->arena, &c->diags, root, specpath);
+	c->spec = c->opts.spec_text ? spec_load_text(&c->arena, &c->diags, root, specpath, NULL, c->opts.spec_text,
+						     c->opts.spec_len)
+				    : spec_load(&c->arena, &c->diags, root, specpath);
 	size_t nspecfiles = c->diags.nfiles; /* the spec's files come first */
 	phase_time("spec");
 	if (!c->spec) {

@@ -128,6 +128,15 @@ void emit_dbt(const struct graph *g, struct outset *out);
 void emit_dagster(const struct graph *g, struct outset *out);
 /* the folder of the dg project emit_dagster writes; owned by the caller */
 char *dagster_root(const struct spec *s);
+/* its Python package (src/<pkg>); owned by the caller */
+char *dagster_pkg(const struct spec *s);
+/* a cron expression as Dagster's croniter-based check reads it (@daily
+ * becomes 0 0 * * *, names become numbers); owned by the caller */
+char *dagster_cron(const char *cron);
+/* the Airflow migration (emit_airflow.c): inside the dg project, the
+ * dagster-airlift component, proxied state and the assets of DAGs Dagster
+ * runs; see docs/airflow.md */
+void emit_airflow(const struct graph *g, struct outset *out);
 /* the CI back end (emit_ci.c): from ci:, .github/workflows/dpc.yml and
  * .gitlab-ci.yml at the project root, nothing without ci:; see docs/ci.md */
 void emit_ci(const struct graph *g, struct outset *out);

@@ -243,6 +243,12 @@ dagster_root(const struct spec *s)
 	return root;
 }
 
+char *
+dagster_pkg(const struct spec *s)
+{
+	return pkgname(s->project ? s->project : "pipeline");
+}
+
 /* the relative path from folder from to folder to (both relative to one root) */
 static char *
 relpath(const char *from, const char *to)
@@ -433,9 +439,15 @@ pyproject(struct dg *d, bool psycopg)
 	const char *adapter = strcmp(type, "postgres") == 0 ? "dbt-postgres>=1.9,<2"
 			      : strcmp(type, "duckdb") == 0 ? "dbt-duckdb>=1.9,<2"
 							    : "dbt-sqlite>=1.10,<2";
-	const char *deps[6];
+	const char *deps[7];
 	size_t n = 0;
 	deps[n++] = "dagster>=1.12.3,<2";
+	/* the Airflow instance component, while a DAG of airflow: is not migrated */
+	bool airlift = false;
+	for (size_t i = 0; i < d->s->airflow.ndags; i++)
+		airlift |= d->s->airflow.dags[i].stage != STAGE_MIGRATED;
+	if (airlift)
+		deps[n++] = "dagster-airlift[core]>=0.28.3,<1";
 	deps[n++] = "dagster-dbt>=0.28.3,<1";
 	deps[n++] = "dbt-core>=1.10,<2";
 	deps[n++] = adapter;
@@ -960,6 +972,12 @@ cronfor(const char *cron)
 		buf_putc(&b, *p++);
 	}
 	return buf_take(&b);
+}
+
+char *
+dagster_cron(const char *cron)
+{
+	return cronfor(cron);
 }
 
 static void

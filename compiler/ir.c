@@ -9,6 +9,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "airflow.h"
 #include "select.h"
 #include "sqlscan.h"
 
@@ -1045,6 +1046,179 @@ resolveselections(struct builder *b)
 	}
 }
 
+/* airflow: each DAG's file is read (an input of the build, like a model's
+ * SQL) and interpreted by the Airflow reader; the DAG and its tasks become
+ * nodes, the task edges edges */
+
+/* an Airflow id ([A-Za-z0-9_.-]) as a Python name: '.' (a task group's
+ * separator) becomes "__", '-' '_', and a leading digit gets a '_' */
+static const char *
+afpyname(struct arena *a, const char *id)
+{
+	struct buf b = {0};
+	if (*id >= '0' && *id <= '9')
+		buf_putc(&b, '_');
+	for (const char *p = id; *p; p++)
+		buf_puts(&b, *p == '.' ? "__" : *p == '-' ? "_" : (char[]){*p, 0});
+	const char *s = arena_strdup(a, b.data ? b.data : "_");
+	buf_free(&b);
+	return s;
+}
+
+/* the index of the task id in dag, or SIZE_MAX */
+static size_t
+aftaskof(const struct af_dag *dag, const char *id)
+{
+	for (size_t i = 0; i < dag->ntasks; i++)
+		if (strcmp(dag->tasks[i].id, id) == 0)
+			return i;
+	return SIZE_MAX;
+}
+
+/* the DAG node of entry e, its tasks and edges, once its file is read */
+static void
+addafdag(struct builder *b, size_t di, const struct af_dag *dag, int32_t file)
+{
+	struct graph *g = b->g;
+	const struct spec_airflow_dag *e = g->nodes[di].airflow;
+	const char *pydag = g->nodes[di].pyname;
+	g->nodes[di].afdag = dag;
+	size_t first = g->n;
+	struct strmap keys = {0};
+	for (size_t t = 0; t < dag->ntasks; t++) {
+		const struct af_task *at = &dag->tasks[t];
+		const char *id = arena_printf(b->a, "airflow_task.%s/%s", e->dag_id, at->id);
+		struct loc loc = {file, at->off, 1};
+		size_t ti = addnode(b, N_AIRFLOW_TASK, id, arena_strdup(b->a, at->id), loc);
+		struct node *n = &g->nodes[ti];
+		strmap_put(&g->byid, id, (void *)(uintptr_t)(ti + 1));
+		n->airflow = e;
+		n->afdag = dag;
+		n->aftask = at;
+		n->pyname = pydag;
+		n->file = e->file;
+		n->assetkey = arena_printf(b->a, "airflow/%s/%s", pydag, afpyname(b->a, at->id));
+		n->hash = contenthash(g->nodes[di].hash, at->id, strlen(at->id), NULL);
+		uintptr_t other = (uintptr_t)strmap_get(&keys, n->assetkey);
+		if (other) {
+			struct diag *dg = diag_add(b->d, SEV_ERROR, loc,
+						   "tasks '%s' and '%s' of DAG '%s' would have one Dagster asset key, %s",
+						   dag->tasks[other - 1].id, at->id, e->dag_id, n->assetkey);
+			diag_note(dg, e->loc, "DAG '%s' is migrated here", e->dag_id);
+		} else {
+			strmap_put(&keys, n->assetkey, (void *)(uintptr_t)(t + 1));
+		}
+		adddep(b, di, ti, e->loc);
+	}
+	strmap_free(&keys);
+	for (size_t k = 0; k < dag->nedges; k++) {
+		const struct af_edge *ed = &dag->edges[k];
+		if (ed->up < dag->ntasks && ed->down < dag->ntasks)
+			adddep(b, first + ed->down, first + ed->up, g->nodes[first + ed->down].loc);
+	}
+	/* the tasks the spec hands to Dagster exist */
+	const char **names = xreallocarray(NULL, dag->ntasks + 1, sizeof(*names));
+	for (size_t t = 0; t < dag->ntasks; t++)
+		names[t] = dag->tasks[t].id;
+	for (size_t i = 0; i < e->nproxied; i++)
+		if (aftaskof(dag, e->proxied[i]) == SIZE_MAX) {
+			struct diag *dg = diag_add(b->d, SEV_ERROR, e->proxied_loc[i],
+						   "proxied: DAG '%s' in %s has no task '%s'", e->dag_id, e->file,
+						   e->proxied[i]);
+			diag_hint(dg, did_you_mean(e->proxied[i], names, dag->ntasks));
+		}
+	free(names);
+}
+
+static void
+addairflow(struct builder *b)
+{
+	struct graph *g = b->g;
+	const struct spec_airflow *af = &g->spec->airflow;
+	if (!af->ndags)
+		return;
+	struct py_scanner *ps = NULL;
+	bool noscanner = false;
+	struct strmap files = {0}; /* path → afiles index + 1, or (uintptr_t)-1 unreadable */
+	struct strmap pynames = {0};
+	g->afiles = xcalloc(af->ndags, sizeof(*g->afiles));
+	for (size_t i = 0; i < af->ndags; i++) {
+		const struct spec_airflow_dag *e = &af->dags[i];
+		size_t di = addnamed(b, N_AIRFLOW_DAG, "airflow_dag", e->dag_id, e->loc);
+		struct node *n = &g->nodes[di];
+		n->airflow = e;
+		n->hash = e->hash;
+		n->pyname = afpyname(b->a, e->dag_id);
+		uintptr_t same = (uintptr_t)strmap_get(&pynames, n->pyname);
+		if (same) {
+			const struct spec_airflow_dag *o = &af->dags[same - 1];
+			struct diag *dg = diag_add(b->d, SEV_ERROR, e->loc,
+						   "DAGs '%s' and '%s' would have one Python name, %s; Dagster needs "
+						   "them apart", o->dag_id, e->dag_id, n->pyname);
+			diag_note(dg, o->loc, "'%s' is here", o->dag_id);
+		} else {
+			strmap_put(&pynames, n->pyname, (void *)(uintptr_t)(i + 1));
+		}
+		/* a migrated DAG's schedule is a Dagster schedule named airflow_<dag> */
+		char *sched = xasprintf("schedule.airflow_%s", n->pyname);
+		const struct node *sn = e->stage == STAGE_MIGRATED ? graph_find(g, sched) : NULL;
+		if (sn) {
+			struct diag *dg = diag_add(b->d, SEV_ERROR, e->stage_loc,
+						   "migrated DAG '%s' gets the Dagster schedule %s, a name the spec's "
+						   "schedule has", e->dag_id, sched + 9);
+			diag_note(dg, sn->loc, "schedule '%s' is here", sn->name);
+		}
+		free(sched);
+		if (!e->file)
+			continue;
+		uintptr_t k = (uintptr_t)strmap_get(&files, e->file);
+		int32_t f = -1;
+		if (!k) {
+			f = readinput(b, e->file, e->file_loc, "DAG");
+			if (f >= 0 && !ps && !noscanner && !(ps = py_scanner_new())) {
+				diag_add(b->d, SEV_ERROR, e->file_loc,
+					 "cannot read Python: this dpc's tree-sitter grammar does not load");
+				noscanner = true;
+			}
+			if (f < 0 || !ps) {
+				strmap_put(&files, e->file, (void *)(uintptr_t)-1);
+				continue;
+			}
+			af_read(ps, b->d, f, b->d->files[f].text, b->d->files[f].len, &g->afiles[g->nafiles]);
+			k = ++g->nafiles;
+			strmap_put(&files, e->file, (void *)k);
+		}
+		if (k == (uintptr_t)-1)
+			continue;
+		f = (int32_t)(uintptr_t)strmap_get(&b->d->index, e->file) - 1;
+		const struct af_file *file = &g->afiles[k - 1];
+		n = &g->nodes[di];
+		n->file = e->file;
+		n->hash = combine(e->hash, b->d->files[f].hash);
+		const struct af_dag *dag = NULL;
+		for (size_t j = 0; j < file->ndags && !dag; j++)
+			if (strcmp(file->dags[j].dag_id, e->dag_id) == 0)
+				dag = &file->dags[j];
+		if (!dag) {
+			const char **ids = xreallocarray(NULL, file->ndags + 1, sizeof(*ids));
+			for (size_t j = 0; j < file->ndags; j++)
+				ids[j] = file->dags[j].dag_id;
+			struct diag *dg = file->ndags
+				? diag_add(b->d, SEV_ERROR, e->loc, "%s defines no DAG '%s'", e->file, e->dag_id)
+				: diag_add(b->d, SEV_ERROR, e->loc,
+					   "%s defines no DAG that dpc can read (with DAG(...), DAG(...) as a "
+					   "variable, or @dag)", e->file);
+			diag_hint(dg, did_you_mean(e->dag_id, ids, file->ndags));
+			free(ids);
+			continue;
+		}
+		addafdag(b, di, dag, f);
+	}
+	strmap_free(&files);
+	strmap_free(&pynames);
+	py_scanner_free(ps);
+}
+
 static void *
 prefetchloop(void *arg)
 {
@@ -1267,6 +1441,7 @@ graph_build(struct arena *a, struct diags *d, int rootfd, struct spec *s)
 	for (size_t i = nbase; i < g->n; i++)
 		g->nodes[i].hash = ir_test_hash(g->nodes[g->nodes[i].tested].hash, g->nodes[i].id);
 	strmap_free(&testids);
+	addairflow(&b);
 	for (size_t i = 0; i < nbase; i++) {
 		if (g->nodes[i].asset)
 			resolveassetdeps(&b, i);
@@ -1328,6 +1503,9 @@ graph_free(struct graph *g)
 		free(g->nodes[i].external);
 	}
 	free(g->nodes);
+	for (size_t i = 0; i < g->nafiles; i++)
+		af_file_free(&g->afiles[i]);
+	free(g->afiles);
 	strmap_free(&g->byid);
 	strmap_free(&g->byname);
 }
@@ -1344,7 +1522,7 @@ const char *
 node_kindname(enum node_kind k)
 {
 	static const char *const names[] = {"source", "seed", "model", "test", "table", "embedding",
-					    "asset", "schedule", "sensor"};
+					    "asset", "schedule", "sensor", "airflow_dag", "airflow_task"};
 	return (size_t)k < LEN(names) ? names[k] : "?";
 }
 
@@ -1361,6 +1539,8 @@ node_style(enum node_kind k)
 		[N_ASSET] = {"([", "])", "component"},
 		[N_SCHEDULE] = {"((", "))", "circle"},
 		[N_SENSOR] = {">", "]", "cds"},
+		[N_AIRFLOW_DAG] = {"{", "}", "folder"},
+		[N_AIRFLOW_TASK] = {"[/", "\\]", "parallelogram"},
 	};
 	return &styles[(size_t)k < LEN(styles) ? k : N_MODEL];
 }

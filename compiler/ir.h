@@ -1,7 +1,8 @@
 /* ir.h: the graph every back end reads. One node per source table, seed,
- * model, test, table (tables:), embedding, asset, schedule and sensor;
- * edges point from a node to what it reads (a schedule or sensor: to what
- * it runs and watches; an embedding: to its table). Names are resolved and
+ * model, test, table (tables:), embedding, asset, schedule, sensor, and
+ * Airflow DAG and task (airflow:); edges point from a node to what it reads
+ * (a schedule or sensor: to what it runs and watches; an embedding: to its
+ * table; an Airflow DAG: to its tasks; a task: to its upstream tasks). Names are resolved and
  * checked here (unknown refs with a did-you-mean, cycles with their whole
  * path, selections), so back ends can trust what they see. A foreign key
  * between tables is no edge: the spec's column says where it points
@@ -21,6 +22,8 @@ enum node_kind {
 	N_TABLE,     /* a table of tables:; also a dbt source (source.<src>.<name> finds it) */
 	N_EMBEDDING, /* its vector table is a dbt source beside its table's, too */
 	N_ASSET, N_SCHEDULE, N_SENSOR,
+	N_AIRFLOW_DAG,  /* a DAG of airflow:; reads (runs) its tasks */
+	N_AIRFLOW_TASK, /* a task of that DAG, read from its file; reads its upstream tasks */
 	N_NKINDS
 };
 
@@ -37,7 +40,8 @@ struct edge {
 struct node {
 	enum node_kind kind;
 	const char *id;      /* "model.stg_trips", "seed.x", "source.raw.trips", "test.x",
-			      * "table.x", "embedding.x", "asset.x", "schedule.x", "sensor.x" */
+			      * "table.x", "embedding.x", "asset.x", "schedule.x", "sensor.x",
+			      * "airflow_dag.<dag_id>", "airflow_task.<dag_id>/<task_id>" */
 	const char *name;    /* stg_trips; trips; the test's name */
 	struct loc loc;      /* its definition in the spec */
 	unsigned line, col;  /* where loc is, worked out while the spec's text is
@@ -87,7 +91,20 @@ struct node {
 	 * first timestamp or date column; for a source table, its freshness
 	 * field */
 	const char *cursor;
+	/* airflow DAGs and tasks: the spec's entry and what the DAG file says
+	 * (airflow.h; owned by the graph). pyname is the DAG's id as a Python
+	 * name ('.' becomes "__", '-' '_'); a task's assetkey is
+	 * airflow/<pyname>/<its id, made a name the same way>, parts joined by '/' */
+	const struct spec_airflow_dag *airflow;
+	const struct af_dag *afdag;
+	const struct af_task *aftask;
+	const char *pyname;
+	const char *assetkey;
 };
+
+struct af_file;
+struct af_dag;
+struct af_task;
 
 struct graph {
 	struct spec *spec;
@@ -96,6 +113,8 @@ struct graph {
 	size_t n;
 	struct strmap byid;
 	struct strmap byname; /* models, seeds, tables, embeddings, assets: name → index + 1 */
+	struct af_file *afiles; /* the DAG files airflow: names, as read; owned */
+	size_t nafiles;
 };
 
 /* the largest SQL or CSV input dpc reads */
@@ -118,7 +137,7 @@ void graph_downstream(const struct graph *g, bool *mark);
 const char *node_specfile(const struct graph *g, const struct node *n);
 
 /* "model", "seed", "source", "test", "table", "embedding", "asset",
- * "schedule", "sensor" */
+ * "schedule", "sensor", "airflow_dag", "airflow_task" */
 const char *node_kindname(enum node_kind k);
 
 /* how `dpc graph` draws kind k (static) */

@@ -972,12 +972,12 @@ readvars(struct reader *r, const struct ynode *n)
 enum {
 	R_VERSION, R_PROJECT, R_INCLUDE, R_WAREHOUSE, R_LAYOUT, R_VARS, R_PACKAGES, R_SOURCES,
 	R_MODELS, R_SEEDS, R_TESTS, R_TABLES, R_EMBEDDINGS, R_ASSETS, R_SCHEDULES, R_SENSORS,
-	R_SUPABASE, R_CI
+	R_SUPABASE, R_CI, R_AIRFLOW
 };
 static const char *const rootkeys[] = {
 	"version", "project", "include", "warehouse", "layout", "vars", "packages",
 	"sources", "models", "seeds", "tests", "tables", "embeddings", "assets", "schedules",
-	"sensors", "supabase", "ci",
+	"sensors", "supabase", "ci", "airflow",
 };
 
 /* read and parse one spec file; its tree lives in tree (a scratch arena) */
@@ -987,7 +987,14 @@ loadfile(struct reader *r, struct arena *tree, const char *path, struct loc from
 	char *full = xasprintf("%s/%s", r->root, path);
 	char *text = NULL;
 	size_t len = 0;
-	int e = read_file(full, SPEC_MAX_BYTES, &text, &len);
+	int e;
+	if (r->roottext && !r->s->nfiles) { /* the root, given in memory */
+		text = xstrndup(r->roottext, r->rootlen);
+		len = r->rootlen;
+		e = len > SPEC_MAX_BYTES ? EFBIG : 0;
+	} else {
+		e = read_file(full, SPEC_MAX_BYTES, &text, &len);
+	}
 	free(full);
 	if (e) {
 		if (e == EFBIG)
@@ -1123,8 +1130,16 @@ struct spec *
 spec_load_only(struct arena *a, struct diags *d, const char *root, const char *path,
 	       const struct strmap *only)
 {
+	return spec_load_text(a, d, root, path, only, NULL, 0);
+}
+
+struct spec *
+spec_load_text(struct arena *a, struct diags *d, const char *root, const char *path,
+	       const struct strmap *only, const char *text, size_t len)
+{
 	struct spec *s = arena_alloc(a, sizeof(*s));
-	struct reader r = {.a = a, .d = d, .root = root, .s = s, .only = only};
+	struct reader r = {.a = a, .d = d, .root = root, .s = s, .only = only, .roottext = text,
+			   .rootlen = len};
 	const struct ynode *doc = loadfile(&r, &r.tmp, path, NOLOC);
 	const struct ynode *v[LEN(rootkeys)];
 	if (!doc || !rd_fields(&r, doc, "the spec", rootkeys, LEN(rootkeys), v, NULL)) {
@@ -1153,6 +1168,7 @@ spec_load_only(struct arena *a, struct diags *d, const char *root, const char *p
 	readpackages(&r, v[R_PACKAGES]);
 	spec_read_supabase(&r, v[R_SUPABASE]); /* before tables: their default schema */
 	spec_read_ci(&r, v[R_CI]);
+	spec_read_airflow(&r, v[R_AIRFLOW]);
 	readbody(&r, v);
 	readinclude(&r, v[R_INCLUDE], path);
 	/* the collections grew on the heap; the spec's memory is the arena's */

@@ -336,6 +336,44 @@ struct spec_ci {
 	const char *dpc_path;
 };
 
+/* airflow: the Airflow DAGs being moved to Dagster, read by spec_airflow.c
+ * (docs/airflow.md). Each DAG goes through the stages of dagster-airlift
+ * one at a time; the DAG file itself is read by the IR (airflow.h). */
+enum airflow_stage {
+	STAGE_PEER,     /* Dagster shows the DAG (the Airflow instance component) */
+	STAGE_OBSERVE,  /* and each task as an asset, with the DAG's edges */
+	STAGE_PROXY,    /* Airflow hands tasks (or the whole DAG) to Dagster to run */
+	STAGE_MIGRATED, /* Dagster runs it: assets, retries and a schedule of its own */
+};
+
+struct spec_airflow_dag {
+	const char *dag_id;      /* the key: Airflow's id ([A-Za-z0-9_.-], at most 250) */
+	struct loc loc;
+	const char *file;        /* the Python file that defines it, relative to the project */
+	struct loc file_loc;
+	const char *schedule;    /* cron or @preset as written; NULL: the DAG's own */
+	bool schedule_set;       /* schedule: was written (null: no Dagster schedule) */
+	struct loc schedule_loc;
+	enum airflow_stage stage; /* default STAGE_PEER */
+	struct loc stage_loc;
+	const char **proxied;    /* stage proxy: the task ids handed over, distinct */
+	struct loc *proxied_loc;
+	size_t nproxied;
+	bool proxied_set;        /* proxied: was written; left out, the whole DAG is proxied */
+	struct hash hash;
+};
+
+struct spec_airflow {
+	bool set;                /* the key was written */
+	struct loc loc;
+	/* the Airflow instance the dagster-airlift component talks to: its name
+	 * in Dagster and the environment variables of its REST API (basic auth) */
+	const char *name;        /* default "airflow" */
+	const char *url_env, *username_env, *password_env;
+	struct spec_airflow_dag *dags; /* in the order written */
+	size_t ndags;
+};
+
 struct spec {
 	long long version;
 	const char *project;
@@ -366,6 +404,7 @@ struct spec {
 	struct spec_sensor *sensors;
 	size_t nsensors;
 	struct spec_ci ci;
+	struct spec_airflow airflow;
 	/* every file the spec was read from: the root first, then fragments */
 	const char **files;
 	size_t nfiles;
@@ -384,6 +423,13 @@ struct spec *spec_load(struct arena *a, struct diags *d, const char *root, const
  * Names defined in the fragments skipped are not checked. */
 struct spec *spec_load_only(struct arena *a, struct diags *d, const char *root, const char *path,
 			    const struct strmap *only);
+
+/* The same as spec_load_only (only may be NULL), with the root file's bytes
+ * given in memory (text, len) rather than read from disk: what a command
+ * that edits the spec compiles before it writes anything. Diagnostics name
+ * the root file by path, with text's lines. */
+struct spec *spec_load_text(struct arena *a, struct diags *d, const char *root, const char *path,
+			    const struct strmap *only, const char *text, size_t len);
 
 /* the family of a SQL type as a table column writes it ("bigint",
  * "varchar(20)", "timestamp with time zone"); arrays are SQL_OTHER */

@@ -24,6 +24,8 @@ struct reader {
 	struct strmap jobnames;   /* schedules and sensors: one Dagster namespace */
 	struct strmap indexnames; /* indexes of tables: (PostgreSQL relation names) */
 	bool fragment; /* reading an included file */
+	const char *roottext; /* when set: the root file's bytes, not read from disk */
+	size_t rootlen;
 	const struct strmap *only; /* when set: the fragments to read; others are skipped */
 	/* growable arrays while reading; copied to the spec at the end */
 	size_t capsources, capmodels, capseeds, captests;
@@ -70,6 +72,8 @@ void spec_read_asset(struct reader *r, const struct ynode *key, const struct yno
 void spec_read_schedule(struct reader *r, const struct ynode *key, const struct ynode *n);
 void spec_read_sensor(struct reader *r, const struct ynode *key, const struct ynode *n);
 void spec_read_ci(struct reader *r, const struct ynode *n);
+/* spec_airflow.c: airflow: (root file only) */
+void spec_read_airflow(struct reader *r, const struct ynode *n);
 /* once every file is read and the collections are in the arena: resolve
  * what tables: and embeddings: say about each other (references, from,
  * text, key) and the dbt sources tables appear under */

@@ -1,0 +1,3 @@
+select product_id, name, price
+from {{ ref('products') }}
+where price > 0
