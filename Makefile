@@ -14,7 +14,7 @@ PREFIX ?= /usr/local
 CC = cc
 VERSION = 0.1.0
 WARN = -Wall -Wextra -Wpedantic -Wshadow -Wmissing-prototypes -Wstrict-prototypes
-DPC_CFLAGS = -std=c11 -D_XOPEN_SOURCE=700 -D_DEFAULT_SOURCE -DDPC_VERSION='"$(VERSION)"' $(WARN) $(DEP_CFLAGS) -Icompiler -Ibuild
+DPC_CFLAGS = -std=c11 -D_XOPEN_SOURCE=700 -D_DEFAULT_SOURCE -DDPC_VERSION='"$(VERSION)"' $(WARN) $(DEP_CFLAGS) -Icompiler -Iruntime -Ibuild
 CFLAGS = -O2 -g
 FUZZ_SECONDS = 60
 
@@ -23,8 +23,13 @@ SRC = compiler/util.c compiler/diag.c compiler/yamldoc.c compiler/spec.c compile
 	compiler/emit_dbt.c compiler/emit_dagster.c compiler/emit_ci.c compiler/emit_registry.c \
 	compiler/pgschema.c compiler/pgdiff.c compiler/emit_supabase.c \
 	compiler/state.c compiler/build.c compiler/diff.c compiler/compile.c compiler/quick.c \
-	compiler/pyscan.c compiler/airflow.c
-HDR = compiler/*.h
+	compiler/pyscan.c compiler/airflow.c compiler/spec_airflow.c compiler/emit_airflow.c \
+	compiler/migrate.c \
+	compiler/analyze.c compiler/analyze_dbt.c compiler/analyze_py.c compiler/analyze_sql.c \
+	compiler/analyze_spec.c \
+	runtime/jinja.c runtime/jinja_parse.c runtime/csv.c runtime/wh.c runtime/run.c runtime/render.c \
+	runtime/runsel.c runtime/checks.c runtime/mat.c runtime/noop.c runtime/report.c
+HDR = compiler/*.h runtime/*.h
 # tree-sitter-python's generated parser, fetched from the npm registry at a
 # pinned version by tools/fetch-grammar.sh (never committed)
 GRAMMAR = build/grammar

@@ -280,3 +280,14 @@ mkdir -p build
 cp "$OUT" build/bench-results.txt
 cat "$OUT"
 say "table written to build/bench-results.txt"
+
+# dpc analyze: reading an existing repository (bench/analyze.sh), its figures
+# added to the table
+say "dpc analyze: 1,000 + 200 and 10,000 + 2,000 files"
+TMPDIR=${BENCH_TMP:-/tmp} PYTHON=$PY sh bench/analyze.sh build/dpc | tee -a build/bench-results.txt
+
+# dpc run: 1,000 models over 100,000 seed rows on the SQLite warehouse,
+# against the sqlite3 shell running the same statements (bench/run_bench.sh,
+# which writes its own table to build/bench-run-results.txt)
+say "dpc run: 1,000 models over 100,000 seed rows"
+sh bench/run_bench.sh

@@ -15,11 +15,14 @@
 
 #include <cJSON.h>
 
+#include "analyze.h"
 #include "build.h"
 #include "compile.h"
 #include "diff.h"
+#include "migrate.h"
 #include "quick.h"
 #include "embedded.h"
+#include "run.h"
 
 struct opts {
 	const char *dir;     /* -C */
@@ -30,6 +33,16 @@ struct opts {
 	bool supabase;          /* init --supabase */
 	const char *ci;         /* init --ci github|gitlab|github,gitlab */
 	const char *arg;     /* the command's positional argument */
+	/* run and test */
+	const char *select, *exclude, *vars;
+	bool full_refresh, fail_fast;
+	bool running;        /* the build comes before a run: quiet when it writes nothing */
+	const char **dags;   /* migrate --dag PATH..., in the order given */
+	size_t ndags;
+	const char *stage;   /* migrate --stage */
+	bool emit_spec;      /* analyze --emit-spec */
+	const char *out;     /* analyze --emit-spec FILE, -o FILE */
+	int jobs;            /* analyze -j N: threads (0: choose) */
 };
 
 static const char usage[] =
@@ -43,22 +56,47 @@ static const char usage[] =
 	"  check            exit 0 if the generated files are up to date, 1 if not\n"
 	"  plan             show what build would write, change and delete, and\n"
 	"                   the nodes downstream of what changed\n"
+	"  run              build, then execute the pipeline on the SQLite warehouse:\n"
+	"                   load seeds, build models, run data tests, check source\n"
+	"                   freshness; what is up to date is skipped (docs/run.md)\n"
+	"  test             build, then run the data tests alone\n"
 	"  graph            print the pipeline's graph\n"
+	"  analyze [PATH]   read the code a folder (or one .py or .sql file) already\n"
+	"                   has: dbt projects, Airflow DAGs, Dagster assets, dlt\n"
+	"                   pipelines, SQL scripts, Supabase migrations; print its\n"
+	"                   graph (--format text, json, dot or mermaid);\n"
+	"                   --emit-spec [FILE] proposes a pipeline.yaml (stdout, or\n"
+	"                   FILE, never overwritten without --force; also -o FILE)\n"
+	"  migrate airflow  move Airflow DAGs to Dagster: --dag PATH (repeatable, or\n"
+	"                   several paths after it) adds each DAG of the files to the\n"
+	"                   spec's airflow: section, --stage peer|observe|proxy|migrated\n"
+	"                   sets their stage (new DAGs: observe); then builds and\n"
+	"                   prints the migration report with its UAT check\n"
 	"  schema           print the JSON Schema of pipeline.yaml\n"
 	"  version          print dpc's version\n"
 	"\n"
 	"options:\n"
 	"  -C DIR           run in DIR (default: the current folder)\n"
 	"  --spec FILE      the spec, relative to DIR (default: pipeline.yaml)\n"
-	"  --format FMT     text or json; graph also takes mermaid and dot\n"
-	"  --force          build: overwrite or delete generated files edited by hand\n"
-	"  --explain        build: say why each file is written or skipped\n"
+	"  --format FMT     text or json; graph and analyze also take mermaid and dot\n"
+	"  --force          build: overwrite or delete generated files edited by hand;\n"
+	"                   analyze: overwrite the --emit-spec FILE\n"
+	"  --explain        build: say why each file is written or skipped;\n"
+	"                   run, test: why each node runs or is up to date\n"
+	"  -s, --select SEL run, test: the nodes to run, in dbt's selection syntax:\n"
+	"                   name, +name, name+, 2+name, tag:x, source:x, path:dir,\n"
+	"                   a test's name; spaces for unions, a,b for intersections\n"
+	"  --exclude SEL    run, test: leave these nodes out\n"
+	"  --vars JSON      run, test: override vars: '{\"start_date\": \"2024-01-01\"}'\n"
+	"  --full-refresh   run: rebuild every selected node, incremental ones whole\n"
+	"  -x, --fail-fast  run, test: stop at the first error or failure\n"
 	"  --allow-destructive\n"
 	"                   build, check, plan: let a new Supabase migration drop a\n"
 	"                   table or column or narrow a type\n"
 	"\n"
 	"exit status: 0 success or up to date; 1 out of date, drift, a held lock\n"
-	"or an I/O error; 2 errors in the spec or on the command line.\n";
+	"or an I/O error, or (run, test) a node failed; 2 errors in the spec, the\n"
+	"macros or on the command line.\n";
 
 static bool json(const struct opts *o) { return strcmp(o->format, "json") == 0; }
 
@@ -209,8 +247,11 @@ summary(struct plan *p, cJSON *doc)
 static void
 reportplan(struct opts *o, struct plan *p)
 {
-	printplan(o, p, NULL, false);
+	if (!o->running || o->explain)
+		printplan(o, p, NULL, false);
 	size_t w = p->count[A_ADD] + p->count[A_UPDATE] + (o->force ? p->count[A_DRIFT] : 0);
+	if (w + p->count[A_DELETE] == 0 && o->running)
+		return;
 	if (w + p->count[A_DELETE] == 0)
 		printf("dpc: nothing to write (%zu generated files up to date)\n", p->count[A_SAME]);
 	else
@@ -309,13 +350,13 @@ finishfresh(struct opts *o, struct compilation *c, struct writer *w, struct stat
 	return rc ? 1 : 0;
 }
 
+/* build; with doc, results go into it (cmd_build and cmd_migrate print it) */
 static int
-cmd_build(struct opts *o)
+runbuild(struct opts *o, cJSON *doc, const struct run_options *run)
 {
-	cJSON *doc = json(o) ? newdoc("build") : NULL;
 	int rootfd = openroot(o, doc);
 	if (rootfd < 0)
-		return doc ? finish(doc, 2) : 2;
+		return 2;
 	char *err = NULL;
 	int code = 0;
 	int lock = build_lock(rootfd, &err);
@@ -326,7 +367,7 @@ cmd_build(struct opts *o)
 			fprintf(stderr, "dpc: %s\n", err);
 		free(err);
 		close(rootfd);
-		return doc ? finish(doc, 1) : 1;
+		return 1;
 	}
 	struct state st;
 	char *dir = xasprintf("%s/.dpc", o->dir);
@@ -341,7 +382,7 @@ cmd_build(struct opts *o)
 		state_close(&st);
 		close(lock);
 		close(rootfd);
-		return doc ? finish(doc, 1) : 1;
+		return 1;
 	}
 	free(dir);
 	char *why = NULL;
@@ -350,7 +391,18 @@ cmd_build(struct opts *o)
 	struct changes ch = {0};
 	bool uptodate = !o->force && state_changes(&st, rootfd, &ch, &why);
 	phase_time("stat");
-	if (uptodate) {
+	if (uptodate && run) {
+		/* dpc run: the warehouse may be up to date too (run.h) */
+		struct run_options ro = *run;
+		ro.rootfd = rootfd;
+		char *rwhy = NULL;
+		bool noop = run_noop(&st, &ro, doc, &code, &rwhy);
+		if (!noop && o->explain && !doc)
+			printf("dpc: planning the run: %s\n", rwhy);
+		free(rwhy);
+		if (noop)
+			goto out;
+	} else if (uptodate) {
 		if (doc) {
 			cJSON_AddBoolToObject(doc, "noop", true);
 			cJSON_AddItemToObject(doc, "diagnostics", cJSON_CreateArray());
@@ -361,11 +413,12 @@ cmd_build(struct opts *o)
 		}
 		goto out;
 	}
-	if (o->explain && !doc)
+	if (o->explain && !doc && !uptodate)
 		printf("dpc: rebuilding: %s\n", why);
 	/* the quick path: an edit to model SQL that changes no edge. JSON
-	 * output lists what lies downstream, which needs the whole graph */
-	if (!doc && !o->force && !st.fresh) {
+	 * output lists what lies downstream, which needs the whole graph; so
+	 * does a run */
+	if (!doc && !run && !o->force && !st.fresh) {
 		struct quick q;
 		struct plan p;
 		bool quick = quick_plan(&q, &st, &ch, rootfd, o->dir, o->spec, &p);
@@ -410,14 +463,53 @@ cmd_build(struct opts *o)
 		free(in);
 		plan_free(&p);
 	}
+	/* dpc run and test: execute what was just built, under the same lock */
+	if (code == 0 && run) {
+		struct run_options ro = *run;
+		ro.rootfd = rootfd;
+		code = run_exec(&c, &st, &ro, doc);
+	}
 	compile_free(&c);
 out:
 	free(why);
 	state_close(&st);
 	close(lock);
 	close(rootfd);
+	return code;
+}
+
+static int
+cmd_build(struct opts *o)
+{
+	cJSON *doc = json(o) ? newdoc("build") : NULL;
+	int code = runbuild(o, doc, NULL);
 	return doc ? finish(doc, code) : code;
 }
+
+/* dpc run and dpc test: the build, then the pipeline on the warehouse */
+static int
+runtests(struct opts *o, bool tests_only)
+{
+	struct run_options ro = {
+		.tests_only = tests_only,
+		.full_refresh = o->full_refresh,
+		.fail_fast = o->fail_fast,
+		.explain = o->explain,
+		.color = o->color,
+		.select = o->select,
+		.exclude = o->exclude,
+		.vars = o->vars,
+		.root = o->dir,
+		.rootfd = -1,
+	};
+	o->running = true;
+	cJSON *doc = json(o) ? newdoc(tests_only ? "test" : "run") : NULL;
+	int code = runbuild(o, doc, &ro);
+	return doc ? finish(doc, code) : code;
+}
+
+static int cmd_run(struct opts *o) { return runtests(o, false); }
+static int cmd_test(struct opts *o) { return runtests(o, true); }
 
 /* a unified diff of what is on disk against what dpc wants, into b; the
  * file is read again here so that check never holds every file at once */
@@ -544,7 +636,7 @@ static void
 gid(struct buf *b, const char *id)
 {
 	for (; *id; id++)
-		buf_putc(b, (*id == '.' || *id == '-' || *id == '+') ? '_' : *id);
+		buf_putc(b, (*id == '.' || *id == '-' || *id == '+' || *id == '/') ? '_' : *id);
 }
 
 static int
@@ -757,7 +849,7 @@ cmd_init(struct opts *o)
 			if (dfd >= 0)
 				close(dfd);
 			if (!msg && !doc)
-				printf("dpc: created %s with %zu files; next: cd %s && dpc build\n", name, n, name);
+				printf("dpc: created %s with %zu files; next: cd %s && dpc run\n", name, n, name);
 			if (!msg && !doc && o->ci)
 				printf("dpc: CI builds dpc from source: set ci.dpc in %s/pipeline.yaml to your dpc repository\n",
 				       name);
@@ -776,6 +868,249 @@ cmd_init(struct opts *o)
 	}
 	free(msg);
 	return doc ? finish(doc, code) : code;
+}
+
+/* write the spec's new bytes in place of the file: a temporary file beside
+ * it, renamed over it (the file's mode kept); 0 or an errno value */
+static int
+writespec(int rootfd, const char *path, const char *data, size_t len)
+{
+	struct stat st;
+	if (fstatat(rootfd, path, &st, 0) != 0)
+		return errno;
+	char *tmp = xasprintf("%s.dpc-migrate", path);
+	int fd = openat(rootfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, st.st_mode & 07777);
+	int e = 0;
+	if (fd < 0) {
+		e = errno;
+	} else {
+		for (size_t off = 0; off < len && !e;) {
+			ssize_t w = write(fd, data + off, len - off);
+			if (w < 0 && errno != EINTR)
+				e = errno;
+			else if (w > 0)
+				off += (size_t)w;
+		}
+		if (!e && fsync(fd) != 0)
+			e = errno;
+		if (close(fd) != 0 && !e)
+			e = errno;
+		if (!e && renameat(rootfd, tmp, rootfd, path) != 0)
+			e = errno;
+		if (e)
+			unlinkat(rootfd, tmp, 0);
+	}
+	free(tmp);
+	return e;
+}
+
+/* dpc migrate airflow: the spec edited in memory and compiled (nothing is
+ * written when that fails), then written, built, and reported on
+ * (migrate.c) */
+static int
+cmd_migrate(struct opts *o)
+{
+	static const char *const stages[] = {"peer", "observe", "proxy", "migrated"};
+	cJSON *doc = json(o) ? newdoc("migrate") : NULL;
+	char *msg = NULL;
+	if (!o->arg || strcmp(o->arg, "airflow") != 0)
+		msg = xasprintf("migrate moves from one tool: dpc migrate airflow --dag PATH...%s%s%s",
+				o->arg ? " (not '" : "", o->arg ? o->arg : "", o->arg ? "')" : "");
+	else if (o->stage && strcmp(o->stage, stages[0]) && strcmp(o->stage, stages[1]) &&
+		 strcmp(o->stage, stages[2]) && strcmp(o->stage, stages[3]))
+		msg = xasprintf("--stage takes peer, observe, proxy or migrated, not '%s'", o->stage);
+	else if (o->stage && !o->ndags)
+		msg = xstrdup("--stage applies to the DAGs given with --dag PATH");
+	if (msg) {
+		if (doc)
+			cJSON_AddStringToObject(doc, "error", msg);
+		else
+			fprintf(stderr, "dpc: %s\n", msg);
+		free(msg);
+		return doc ? finish(doc, 2) : 2;
+	}
+	int rootfd = openroot(o, doc);
+	if (rootfd < 0)
+		return doc ? finish(doc, 2) : 2;
+	char *text = NULL, *err = NULL, *newtext = NULL, **ids = NULL;
+	size_t len = 0, nids = 0, nadded = 0;
+	int code = 0;
+	int e = read_beneath(rootfd, o->spec, (size_t)16 << 20, &text, &len, NULL);
+	if (e)
+		err = xasprintf("cannot read %s: %s", o->spec, strerror(e));
+	else if (o->ndags)
+		newtext = migrate_splice(rootfd, o->spec, text, len, o->dags, o->ndags, o->stage, &ids, &nids,
+					 &nadded, &err);
+	else
+		newtext = xstrndup(text, len);
+	if (!newtext) {
+		if (doc)
+			cJSON_AddStringToObject(doc, "error", err);
+		else
+			fprintf(stderr, "dpc: %s; nothing was written\n", err);
+		free(err);
+		free(text);
+		close(rootfd);
+		return doc ? finish(doc, 2) : 2;
+	}
+	size_t newlen = strlen(newtext);
+	bool changed = newlen != len || memcmp(newtext, text, len) != 0;
+	/* the edited spec must compile before anything is written */
+	struct compilation c;
+	struct compile_options co = {.allow_destructive = o->allow_destructive, .spec_text = newtext,
+				     .spec_len = newlen};
+	bool ok = compile_run_hooked(&c, o->dir, rootfd, o->spec, &co, NULL, NULL);
+	if (doc) {
+		cJSON *sj = cJSON_AddObjectToObject(doc, "spec");
+		cJSON_AddStringToObject(sj, "path", o->spec);
+		cJSON *added = cJSON_AddArrayToObject(sj, "added"), *updated = cJSON_AddArrayToObject(sj, "updated");
+		for (size_t i = 0; i < nids; i++)
+			cJSON_AddItemToArray(i < nadded ? added : updated, cJSON_CreateString(ids[i]));
+		cJSON_AddBoolToObject(sj, "written", ok && changed);
+		cJSON_AddItemToObject(doc, "diagnostics", diag_json(&c.diags));
+	} else {
+		diag_print(&c.diags, stderr, o->color, 100);
+	}
+	if (!ok) {
+		if (!doc)
+			fprintf(stderr, "dpc: the spec with these DAGs has %zu error%s; nothing was written\n",
+				c.diags.nerrors, c.diags.nerrors == 1 ? "" : "s");
+		code = 2;
+	} else if (changed && (e = writespec(rootfd, o->spec, newtext, newlen)) != 0) {
+		if (doc)
+			cJSON_AddStringToObject(doc, "error", strerror(e));
+		else
+			fprintf(stderr, "dpc: cannot write %s: %s\n", o->spec, strerror(e));
+		code = 1;
+	} else {
+		if (!doc && changed) {
+			/* ids: the added DAGs, then the updated ones */
+			printf("dpc: %s: ", o->spec);
+			for (size_t i = 0; i < nids; i++)
+				printf("%s%s %s", i ? ", " : "", i < nadded ? "added" : "updated", ids[i]);
+			printf("\n");
+		}
+		code = runbuild(o, doc ? cJSON_AddObjectToObject(doc, "build") : NULL, NULL);
+		bool pass;
+		cJSON *report = migrate_report(&c, NULL, 0, &pass);
+		if (!pass && code == 0)
+			code = 1;
+		if (doc) {
+			cJSON_AddItemToObject(doc, "report", report);
+		} else {
+			putchar('\n');
+			migrate_report_print(report, stdout);
+			cJSON_Delete(report);
+		}
+	}
+	compile_free(&c);
+	for (size_t i = 0; i < nids; i++)
+		free(ids[i]);
+	free(ids);
+	free(newtext);
+	free(text);
+	close(rootfd);
+	return doc ? finish(doc, code) : code;
+}
+
+/* write the proposed spec to path: a new file, or (--force) over the old
+ * one; through a temporary file in the same folder, so that it is whole or
+ * absent. Returns 0 or an errno value. */
+static int
+proposespec(const char *path, const char *data, size_t len, bool force)
+{
+	char *tmp = xasprintf("%s.XXXXXX", path);
+	int fd = mkstemp(tmp);
+	if (fd < 0) {
+		int e = errno;
+		free(tmp);
+		return e;
+	}
+	int e = 0;
+	for (size_t off = 0; off < len && !e;) {
+		ssize_t w = write(fd, data + off, len - off);
+		if (w < 0 && errno != EINTR)
+			e = errno;
+		else if (w > 0)
+			off += (size_t)w;
+	}
+	if (!e && fchmod(fd, 0644) != 0)
+		e = errno;
+	if (close(fd) != 0 && !e)
+		e = errno;
+	/* link refuses to replace an existing file: the no-overwrite rule */
+	if (!e && (force ? rename(tmp, path) : link(tmp, path)) != 0)
+		e = errno;
+	if (e || !force)
+		unlink(tmp);
+	free(tmp);
+	return e;
+}
+
+static int
+cmd_analyze(struct opts *o)
+{
+	bool js = json(o);
+	/* PATH is relative to -C DIR */
+	char *path = !o->arg ? xstrdup(o->dir)
+		     : o->arg[0] == '/' || strcmp(o->dir, ".") == 0 ? xstrdup(o->arg)
+								     : xasprintf("%s/%s", o->dir, o->arg);
+	struct analysis *an = analyze(path, o->jobs);
+	if (!an) {
+		const char *why = strerror(errno);
+		free(path);
+		if (js) {
+			cJSON *doc = newdoc("analyze");
+			cJSON_AddStringToObject(doc, "error", why);
+			return finish(doc, 2);
+		}
+		fprintf(stderr, "dpc: cannot analyze %s: %s\n", o->arg ? o->arg : o->dir, why);
+		return 2;
+	}
+	int code = 0;
+	size_t len = 0;
+	char *spec = o->emit_spec ? analysis_spec(an, &len) : NULL;
+	bool tostdout = spec && (!o->out || strcmp(o->out, "-") == 0);
+	char *msg = NULL;
+	if (spec && !tostdout) {
+		int e = proposespec(o->out, spec, len, o->force);
+		if (e) {
+			code = 1;
+			msg = xasprintf("cannot write %s: %s", o->out,
+					e == EEXIST ? "it exists (--force overwrites it)" : strerror(e));
+		}
+	}
+	if (tostdout) {
+		fwrite(spec, 1, len, stdout);
+		fflush(stdout);
+		diag_print(analysis_diags(an), stderr, o->color, 100);
+	} else if (js) {
+		cJSON *extra = cJSON_CreateObject();
+		if (spec && !code)
+			cJSON_AddStringToObject(extra, "spec_written", o->out);
+		if (msg)
+			cJSON_AddStringToObject(extra, "error", msg);
+		cJSON_AddBoolToObject(extra, "ok", code == 0);
+		cJSON_AddNumberToObject(extra, "exit_code", code);
+		analysis_print_json(an, extra, stdout);
+		cJSON_Delete(extra);
+	} else {
+		/* with the spec written, the summary says enough */
+		bool brief = spec && strcmp(o->format, "text") == 0;
+		analysis_print(an, brief ? "summary" : o->format, stdout);
+		fflush(stdout); /* the graph, then what could not be read */
+		diag_print(analysis_diags(an), stderr, o->color, 100);
+		if (spec && !code)
+			fprintf(stderr, "dpc: wrote the proposed spec to %s\n", o->out);
+	}
+	if (msg && !js)
+		fprintf(stderr, "dpc: %s\n", msg);
+	phase_time("print");
+	free(msg);
+	free(spec);
+	free(path);
+	analysis_free(an);
+	return code;
 }
 
 static int
@@ -805,13 +1140,17 @@ static const struct command {
 } commands[] = {
 	{"init", cmd_init, true},     {"build", cmd_build, false},   {"check", cmd_check, false},
 	{"plan", cmd_plan, false},    {"graph", cmd_graph, false},   {"schema", cmd_schema, false},
-	{"version", cmd_version, false}, {"help", cmd_help, false},
+	{"version", cmd_version, false}, {"help", cmd_help, false}, {"migrate", cmd_migrate, true},
+	{"analyze", cmd_analyze, true},
+	{"run", cmd_run, false},         {"test", cmd_test, false},
 };
 
 int
 main(int argc, char **argv)
 {
 	struct opts o = {.dir = ".", .spec = "pipeline.yaml", .format = "text"};
+	const char *dagv[argc > 0 ? argc : 1]; /* migrate --dag: at most one per argument */
+	o.dags = dagv;
 	const struct command *cmd = NULL;
 	o.color = isatty(2) && !getenv("NO_COLOR");
 	for (int i = 1; i < argc; i++) {
@@ -835,6 +1174,35 @@ main(int argc, char **argv)
 			o.supabase = true;
 		else if (strcmp(a, "--ci") == 0)
 			val = &o.ci;
+		else if (strcmp(a, "-s") == 0 || strcmp(a, "--select") == 0)
+			val = &o.select;
+		else if (strcmp(a, "--exclude") == 0)
+			val = &o.exclude;
+		else if (strcmp(a, "--vars") == 0)
+			val = &o.vars;
+		else if (strcmp(a, "--full-refresh") == 0)
+			o.full_refresh = true;
+		else if (strcmp(a, "-x") == 0 || strcmp(a, "--fail-fast") == 0)
+			o.fail_fast = true;
+		else if (strcmp(a, "--stage") == 0)
+			val = &o.stage;
+		else if (strcmp(a, "--emit-spec") == 0) {
+			o.emit_spec = true;
+			/* the FILE is optional: taken when it names a YAML file */
+			size_t n = i + 1 < argc ? strlen(argv[i + 1]) : 0;
+			if ((n > 5 && strcmp(argv[i + 1] + n - 5, ".yaml") == 0) ||
+			    (n > 4 && strcmp(argv[i + 1] + n - 4, ".yml") == 0) || (n == 1 && argv[i + 1][0] == '-'))
+				o.out = argv[++i];
+		} else if (strncmp(a, "--emit-spec=", 12) == 0)
+			o.emit_spec = true, o.out = a + 12;
+		else if (strcmp(a, "-o") == 0)
+			o.emit_spec = true, val = &o.out;
+		else if (strcmp(a, "-j") == 0 && i + 1 < argc)
+			o.jobs = atoi(argv[++i]);
+		else if (strcmp(a, "--dag") == 0 && i + 1 < argc)
+			dagv[o.ndags++] = argv[++i];
+		else if (strncmp(a, "--dag=", 6) == 0)
+			dagv[o.ndags++] = a + 6;
 		else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0)
 			return cmd_help(&o);
 		else if (strcmp(a, "--version") == 0)
@@ -858,6 +1226,8 @@ main(int argc, char **argv)
 			}
 		} else if (cmd->takes_arg && !o.arg) {
 			o.arg = a;
+		} else if (cmd->run == cmd_migrate && o.ndags) {
+			dagv[o.ndags++] = a; /* --dag with a glob: the shell gave several paths */
 		} else {
 			fprintf(stderr, "dpc: unexpected argument '%s'\n", a);
 			return 2;
@@ -874,13 +1244,32 @@ main(int argc, char **argv)
 		fputs(usage, stderr);
 		return 2;
 	}
+	if ((o.select || o.exclude || o.vars || o.fail_fast || o.full_refresh) && cmd->run != cmd_run &&
+	    cmd->run != cmd_test) {
+		fprintf(stderr, "dpc: --select, --exclude, --vars, --full-refresh and --fail-fast go with run and test\n");
+		return 2;
+	}
+	if (o.full_refresh && cmd->run == cmd_test) {
+		fprintf(stderr, "dpc: --full-refresh goes with run: dpc test builds nothing\n");
+		return 2;
+	}
+	if (o.vars) {
+		cJSON *v = cJSON_Parse(o.vars);
+		bool obj = cJSON_IsObject(v);
+		cJSON_Delete(v);
+		if (!obj) {
+			fprintf(stderr, "dpc: --vars takes a JSON object, like '{\"start_date\": \"2024-01-01\"}'\n");
+			return 2;
+		}
+	}
 	static const char *const formats[] = {"text", "json", "mermaid", "dot"};
 	bool known = false;
 	for (size_t k = 0; k < LEN(formats); k++)
 		known |= strcmp(o.format, formats[k]) == 0;
-	if (!known || (cmd->run != cmd_graph && strcmp(o.format, "text") && strcmp(o.format, "json"))) {
+	bool drawn = cmd->run == cmd_graph || cmd->run == cmd_analyze;
+	if (!known || (!drawn && strcmp(o.format, "text") && strcmp(o.format, "json"))) {
 		fprintf(stderr, "dpc: unknown --format '%s' for %s (text or json%s)\n", o.format, cmd->name,
-			cmd->run == cmd_graph ? ", mermaid, dot" : "");
+			drawn ? ", mermaid, dot" : "");
 		return 2;
 	}
 	return cmd->run(&o);

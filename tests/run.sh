@@ -29,7 +29,7 @@ case_() {
 	if out=$("$@" 2>&1); then ok "$name"; else bad "$name" "$out"; fi
 }
 
-CFLAGS_T="-std=c11 -D_XOPEN_SOURCE=700 -D_DEFAULT_SOURCE -g -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -Icompiler -Ibuild `pkg-config --cflags yaml-0.1 libcjson libxxhash sqlite3 tree-sitter`"
+CFLAGS_T="-std=c11 -D_XOPEN_SOURCE=700 -D_DEFAULT_SOURCE -g -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -Icompiler -Iruntime -Ibuild `pkg-config --cflags yaml-0.1 libcjson libxxhash sqlite3 tree-sitter`"
 LIBS_T="`pkg-config --libs yaml-0.1 libcjson libxxhash sqlite3 tree-sitter` -pthread"
 # every compiler source but main.c, and the grammar's objects, as the Makefile lists them
 CORE=$(make -s print-core | tail -1)
@@ -103,9 +103,18 @@ done
 for t in tests/cli/*.sh; do
 	case_ "cli/$(basename "$t" .sh)" sh "$t" "$DPC"
 done
+# dpc run and dpc test on the SQLite warehouse (tests/run/lib/ holds their helpers)
+for t in tests/run/*.sh; do
+	case_ "run/$(basename "$t" .sh)" sh "$t" "$DPC"
+done
+# dpc analyze: its fixture repository, bad inputs, the dbt round trip
+case_ "analyze" sh tests/analyze/run.sh "$DPC"
 [ -f tests/dbt/validate.sh ] && case_ "dbt/schemas" sh tests/dbt/validate.sh "$DPC"
 case_ "dagster/judges" sh tests/dagster/validate.sh "$DPC"
+case_ "airflow/migrate" sh tests/airflow_migrate/run.sh "$DPC"
 case_ "ci/judges" sh tests/ci/validate.sh "$DPC"
+# the Airflow DAG reader against its corpus (what Airflow itself builds)
+case_ "airflow/corpus" sh tests/airflow/run.sh "$DPC"
 # the reference example's committed workflow and migrations, to the real judges
 case_ "judges/bikeshare-workflow" node tests/judges/actionlint/actionlint.mjs --require-sha-pins \
 	examples/bikeshare/.github/workflows/dpc.yml

@@ -29,10 +29,27 @@ flags="-std=c11 -D_XOPEN_SOURCE=700 -D_DEFAULT_SOURCE -g -O1 -fsanitize=fuzzer,a
 echo "building fuzz targets in $out/"
 # shellcheck disable=SC2086 # flags and deps are word lists
 $CLANG $flags -o "$out/fuzz_sqlscan" tests/fuzz/fuzz_sqlscan.c compiler/sqlscan.c compiler/util.c $deps
-# shellcheck disable=SC2086
+# tree-sitter-python, which the Airflow reader (and so the spec front end)
+# reads Python with: generated code, compiled on its own without dpc's
+# warning flags (instrumented, not linked with the fuzzer's main)
+sh tools/fetch-grammar.sh build/grammar # nothing to do when it is there
+for g in parser scanner; do
+	$CLANG -std=c11 -g -O1 -fsanitize=fuzzer-no-link,address,undefined -Ibuild/grammar \
+		-c -o "$out/grammar-$g.o" "build/grammar/$g.c"
+done
+# shellcheck disable=SC2086,SC2046
 $CLANG $flags -o "$out/fuzz_spec" tests/fuzz/fuzz_spec.c compiler/util.c compiler/diag.c \
-	compiler/yamldoc.c compiler/spec.c compiler/spec_app.c compiler/cron.c compiler/sqlscan.c \
-	compiler/select.c compiler/ir.c $deps
+	compiler/yamldoc.c compiler/spec.c compiler/spec_app.c compiler/spec_airflow.c compiler/cron.c \
+	compiler/sqlscan.c compiler/select.c compiler/ir.c compiler/pyscan.c compiler/airflow.c \
+	"$out/grammar-parser.o" "$out/grammar-scanner.o" $deps $($PKG_CONFIG --cflags --libs tree-sitter)
+# shellcheck disable=SC2086,SC2046 # flags and pkg-config's output are word lists
+$CLANG $flags -o "$out/fuzz_airflow" tests/fuzz/fuzz_airflow.c compiler/pyscan.c compiler/airflow.c compiler/cron.c \
+	compiler/diag.c compiler/util.c "$out/grammar-parser.o" "$out/grammar-scanner.o" \
+	$($PKG_CONFIG --cflags --libs tree-sitter libcjson libxxhash)
+# the Jinja renderer of `dpc run`
+# shellcheck disable=SC2086
+$CLANG $flags -Iruntime -o "$out/fuzz_jinja" tests/fuzz/fuzz_jinja.c runtime/jinja.c runtime/jinja_parse.c \
+	compiler/util.c $deps
 
 scratch=$(mktemp -d "${TMPDIR:-/tmp}/dpc-fuzz.XXXXXX")
 trap 'rm -rf "$scratch"' EXIT
@@ -230,12 +247,195 @@ cat >"$scratch/spec.dict" <<'EOF'
 "Digest"
 EOF
 
+# the words of Python and of Airflow's DAG files
+cat >"$scratch/airflow.dict" <<'EOF'
+"from airflow import DAG\x0a"
+"from airflow.sdk import dag, task, task_group, TaskGroup, Label, chain, chain_linear, cross_downstream, setup, teardown, Asset\x0a"
+"from airflow.decorators import dag, task\x0a"
+"from airflow.operators.bash import BashOperator\x0a"
+"from airflow.utils.task_group import TaskGroup\x0a"
+"import "
+" as "
+"with DAG("
+"with TaskGroup("
+") as dag:\x0a"
+"dag=dag"
+"dag_id="
+"task_id="
+"group_id="
+"prefix_group_id=False"
+"schedule="
+"schedule_interval="
+"start_date="
+"catchup="
+"default_args="
+"retries"
+"retry_delay"
+"owner"
+"timedelta(minutes=5)"
+"None"
+"True"
+"\"@daily\""
+"\"0 3 * * *\""
+"Dataset(\"s3://a\")"
+"Asset(\"a\")"
+"AssetOrTimeSchedule(timetable="
+"DatasetOrTimeSchedule("
+"CronTriggerTimetable("
+"BashOperator("
+"EmptyOperator("
+"PythonOperator("
+"BranchPythonOperator("
+"FileSensor("
+"bash_command="
+"python_callable="
+"op_kwargs="
+"outlets="
+"@dag\x0a"
+"@dag("
+"@task\x0a"
+"@task("
+"@task.branch\x0a"
+"@task.virtualenv("
+"@task.sensor("
+"@task_group\x0a"
+"@setup\x0a"
+"@teardown\x0a"
+"multiple_outputs=True"
+"def "
+"return "
+"():\x0a    "
+" >> "
+" << "
+"[a, b]"
+".set_downstream("
+".set_upstream("
+".as_setup()"
+".as_teardown(setups="
+".partial("
+".expand("
+".expand_kwargs("
+".override(task_id="
+".output"
+"chain("
+"chain_linear("
+"cross_downstream("
+"Label("
+"for x in ["
+"for x in range(3):\x0a"
+"if "
+"else:\x0a"
+"lambda "
+"f\"t_{x}\""
+"\"{}\".format("
+"**kwargs"
+"*args"
+"    "
+"\x0a"
+"#"
+"\"\"\""
+"\\"
+EOF
+
+# the tags, filters, tests and dbt functions of model SQL
+cat >"$scratch/jinja.dict" <<'EOF'
+"{{ "
+" }}"
+"{%- "
+" -%}"
+"{{- "
+" -}}"
+"{% "
+" %}"
+"{#"
+"#}"
+"{% raw %}"
+"{% endraw %}"
+"if "
+"elif "
+"else"
+"endif"
+"for "
+" in "
+"endfor"
+"set "
+"endset"
+"macro "
+"endmacro"
+"do "
+"break"
+"continue"
+"filter "
+"endfilter"
+"call "
+"endcall"
+"loop.index"
+"loop.last"
+"loop.first"
+"loop.length"
+"namespace("
+"range("
+"return("
+"ref('"
+"source('"
+"var('"
+"env_var('"
+"config("
+"is_incremental()"
+"this"
+"target.name"
+"dbt_utils.star("
+"adapter."
+"exceptions.raise_compiler_error("
+"| lower"
+"| upper"
+"| trim"
+"| replace("
+"| join("
+"| default("
+"| length"
+"| list"
+"| int"
+"| string"
+"| first"
+"| last"
+"| sort"
+"| map(attribute="
+" is defined"
+" is none"
+" is not "
+".items()"
+".split("
+".strip()"
+".append("
+" and "
+" or "
+" not "
+" ~ "
+" // "
+" ** "
+"'"
+"\""
+"["
+"]"
+"("
+")"
+"{"
+"}"
+","
+"="
+"=="
+"\x0a"
+EOF
+
 failed=0
-for name in sqlscan spec; do
+for name in sqlscan spec airflow jinja; do
 	mkdir "$scratch/corpus-$name"
 	cp tests/fuzz/corpus/$name/* "$scratch/corpus-$name/"
 	extra=
 	[ "$name" = spec ] && extra="-dict=$scratch/spec.dict -max_len=16384"
+	[ "$name" = airflow ] && extra="-dict=$scratch/airflow.dict -max_len=8192"
+	[ "$name" = jinja ] && extra="-dict=$scratch/jinja.dict -max_len=8192"
 	echo "fuzzing $name for $secs s ($(ls "$scratch/corpus-$name" | wc -l) seeds)"
 	rc=0
 	# shellcheck disable=SC2086
