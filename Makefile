@@ -22,7 +22,7 @@ SRC = compiler/util.c compiler/diag.c compiler/yamldoc.c compiler/spec.c compile
 	compiler/cron.c compiler/sqlscan.c compiler/select.c compiler/ir.c compiler/yamlout.c \
 	compiler/emit_dbt.c compiler/emit_dagster.c compiler/emit_ci.c compiler/emit_registry.c \
 	compiler/pgschema.c compiler/pgdiff.c compiler/emit_supabase.c \
-	compiler/state.c compiler/build.c compiler/diff.c compiler/compile.c compiler/quick.c \
+	compiler/state.c compiler/build.c compiler/fresh.c compiler/diff.c compiler/compile.c compiler/quick.c \
 	compiler/pyscan.c compiler/airflow.c compiler/spec_airflow.c compiler/emit_airflow.c \
 	compiler/migrate.c \
 	compiler/analyze.c compiler/analyze_dbt.c compiler/analyze_py.c compiler/analyze_sql.c \

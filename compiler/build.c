@@ -12,7 +12,8 @@
  * linked in; a changed one is written to .dpc/tmp and renamed over the old.
  * Each batch of files is synced once with syncfs before it is named, so a
  * build killed at any instant leaves every file old or new, and the next
- * build recognises both. */
+ * build recognises both. The first build of a project goes another way
+ * (fresh.c), with the helpers below. */
 #define _GNU_SOURCE /* syncfs */
 #include "build.h"
 
@@ -225,8 +226,7 @@ plan_free(struct plan *p)
 	arena_free(&p->arena);
 }
 
-/* open (creating) the folder of path beneath rootfd; returns an fd or -1 */
-static int
+int
 opendir_beneath(int rootfd, const char *dir)
 {
 	int fd = open_beneath(rootfd, dir, O_RDONLY | O_DIRECTORY, 0);
@@ -257,7 +257,7 @@ opendir_beneath(int rootfd, const char *dir)
 	return open_beneath(rootfd, dir, O_RDONLY | O_DIRECTORY, 0);
 }
 
-static int
+int
 writeall(int fd, const char *p, size_t n)
 {
 	while (n) {
@@ -273,8 +273,7 @@ writeall(int fd, const char *p, size_t n)
 	return 0;
 }
 
-/* split "a/b/c.sql" into its folder ("a/b", or "." ) and name */
-static char *
+char *
 dirof(const char *path, const char **base)
 {
 	const char *slash = strrchr(path, '/');
@@ -369,33 +368,62 @@ batchsize(void)
 	return n;
 }
 
-/* open .dpc/tmp, emptied of what a killed build left there */
+void
+rmtree(int dfd, const char *name)
+{
+	if (unlinkat(dfd, name, 0) == 0 || (errno != EISDIR && errno != EPERM))
+		return;
+	for (int pass = 0; pass < 4; pass++) {
+		int fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		DIR *dp = fd >= 0 ? fdopendir(fd) : NULL;
+		if (!dp) {
+			if (fd >= 0)
+				close(fd);
+			return;
+		}
+		for (struct dirent *de; (de = readdir(dp));)
+			if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
+				rmtree(dirfd(dp), de->d_name);
+		closedir(dp);
+		if (unlinkat(dfd, name, AT_REMOVEDIR) == 0 || errno != ENOTEMPTY)
+			return;
+	}
+}
+
+int
+opentmp(int rootfd, bool keepstage, char **err)
+{
+	int tmpfd = opendir_beneath(rootfd, ".dpc/tmp");
+	if (tmpfd < 0) {
+		*err = xasprintf("cannot create .dpc/tmp: %s", strerror(errno));
+		return -1;
+	}
+	int scan = dup(tmpfd);
+	DIR *dp = scan >= 0 ? fdopendir(scan) : NULL;
+	for (struct dirent *de; dp && (de = readdir(dp));)
+		if (de->d_name[0] != '.' && !(keepstage && strncmp(de->d_name, "stage", 5) == 0))
+			rmtree(tmpfd, de->d_name); /* a file, or a staged root (see the fresh build) */
+	if (dp)
+		closedir(dp);
+	else if (scan >= 0)
+		close(scan);
+	return tmpfd;
+}
+
 static int
 batch_open(struct batch *b, int rootfd, char **err)
 {
 	size_t cap = batchsize();
 	*b = (struct batch){.cap = cap, .rootfd = rootfd, .sync = !getenv("DPC_NO_SYNC"), .tmpfile_ok = true};
-	b->tmpfd = opendir_beneath(rootfd, ".dpc/tmp");
-	if (b->tmpfd < 0) {
-		*err = xasprintf("cannot create .dpc/tmp: %s", strerror(errno));
+	b->tmpfd = opentmp(rootfd, false, err);
+	if (b->tmpfd < 0)
 		return -1;
-	}
-	int scan = dup(b->tmpfd);
-	DIR *dp = scan >= 0 ? fdopendir(scan) : NULL;
-	for (struct dirent *de; dp && (de = readdir(dp));)
-		if (de->d_name[0] != '.')
-			unlinkat(b->tmpfd, de->d_name, 0);
-	if (dp)
-		closedir(dp);
-	else if (scan >= 0)
-		close(scan);
 	b->v = xreallocarray(NULL, cap, sizeof(*b->v));
 	b->dirs = xreallocarray(NULL, cap, sizeof(*b->dirs));
 	return 0;
 }
 
-/* link an unnamed file into its folder under base */
-static int
+int
 linkinto(int fd, int dfd, const char *base)
 {
 	if (linkat(fd, "", dfd, base, AT_EMPTY_PATH) == 0)
@@ -486,36 +514,6 @@ batch_write(struct batch *b, const char *path, const char *data, size_t len, boo
 				   (int64_t)sb.st_ino, true};
 	if (w->fd < 0)
 		close(fd);
-	return 0;
-}
-
-/* take an unnamed file already holding path's bytes (a streamed output)
- * into the batch: named at the next flush. The batch owns fd from then on */
-static int
-batch_adopt(struct batch *b, const char *path, int fd, struct fstamp *written, char **err)
-{
-	if (b->n == b->cap && batch_flush(b, err) != 0) {
-		close(fd);
-		return -1;
-	}
-	const char *base;
-	char *dir = dirof(path, &base);
-	int dfd = opendir_beneath(b->rootfd, dir);
-	free(dir);
-	struct stat sb;
-	if (dfd < 0 || fstat(fd, &sb) != 0) {
-		*err = xasprintf("cannot write %s: %s", path, strerror(errno));
-		if (dfd >= 0)
-			close(dfd);
-		close(fd);
-		return -1;
-	}
-	b->dirs[b->ndirs++] = dfd;
-	free(b->lastdir);
-	b->lastdir = NULL;
-	b->v[b->n++] = (struct pending){.path = path, .fd = fd, .dfd = dfd, .base = base};
-	*written = (struct fstamp){(int64_t)sb.st_size, (int64_t)sb.st_mtim.tv_sec * 1000000000 + sb.st_mtim.tv_nsec,
-				   (int64_t)sb.st_ino, true};
 	return 0;
 }
 
@@ -617,6 +615,18 @@ out:
 	return rc;
 }
 
+struct hash
+inputs_hash(const struct state_input *in, size_t nin)
+{
+	struct hasher h;
+	hasher_init(&h);
+	for (size_t i = 0; i < nin; i++) {
+		hasher_str(&h, in[i].path);
+		hasher_add(&h, &in[i].hash, sizeof(in[i].hash));
+	}
+	return hasher_done(&h);
+}
+
 int
 plan_record(struct plan *p, int rootfd, struct state *st, const struct state_input *in, size_t nin,
 	    bool force, char **err)
@@ -627,8 +637,11 @@ plan_record(struct plan *p, int rootfd, struct state *st, const struct state_inp
 		return -1;
 	}
 	long written = 0, deleted = 0;
+	if (p->settle)
+		state_settle_outputs(st);
 	for (size_t i = 0; i < p->n; i++) {
 		struct step *s = &p->v[i];
+		written += s->recorded && s->act != A_SAME;
 		if (s->recorded || (s->out && s->out->once))
 			continue; /* its row is exact already, or it is not dpc's to record */
 		if (s->out && (s->act != A_DRIFT || force)) {
@@ -651,15 +664,13 @@ plan_record(struct plan *p, int rootfd, struct state *st, const struct state_inp
 		if (!strmap_get(&planned, st->outputs[i].path))
 			state_del_output(st, st->outputs[i].path);
 	strmap_free(&planned);
-	state_sync_inputs(st, in, nin);
-	struct hasher h;
-	hasher_init(&h);
-	for (size_t i = 0; i < nin; i++) {
-		hasher_str(&h, in[i].path);
-		hasher_add(&h, &in[i].hash, sizeof(in[i].hash));
-	}
 	char hex[33];
-	hash_hex(hasher_done(&h), hex);
+	if (p->inputs_recorded) {
+		hash_hex(p->inhash, hex);
+	} else {
+		state_sync_inputs(st, in, nin);
+		hash_hex(inputs_hash(in, nin), hex);
+	}
 	state_set_meta(st, "dpc", dpc_build_id);
 	if (p->regout)
 		state_set_meta(st, "registry", p->regout);
@@ -670,270 +681,6 @@ plan_record(struct plan *p, int rootfd, struct state *st, const struct state_inp
 		return -1;
 	}
 	return 0;
-}
-
-/* The fresh build. When nothing dpc generates exists yet (no records in
- * the state DB, no layout root on disk), no file can drift and none needs
- * comparing: each output is written as soon as a back end makes it, on a
- * second thread, while the back ends make the rest. The write itself is
- * plan_apply's: pending records before names appear, one sync per batch,
- * unnamed files linked in; a killed fresh build leaves whole files that the
- * next build recognises by their pending records. */
-struct writer {
-	struct outset *out;
-	struct state *st;
-	struct batch b;
-	pthread_t th;
-	pthread_mutex_t lock;
-	pthread_cond_t more;   /* outputs to take */
-	pthread_cond_t room;   /* the back ends may go on */
-	size_t next;           /* the first output not yet taken */
-	bool done;             /* the back ends are finished */
-	char *err;             /* the first failure; owned */
-	struct fstamp *stamps; /* per output, in the order added */
-	size_t nstamps;
-};
-
-/* outputs taken from the set at once: fewer syncs, and most of them */
-#define WRITER_MIN_BATCH 256
-/* outputs made but not yet taken, at most: the back ends wait beyond it,
- * so the bytes in memory stay those of about this many files */
-#define WRITER_MAX_BACKLOG 512
-
-struct item {
-	const char *path, *node;
-	char *data;          /* freed once written (NULL then), unless mapped */
-	size_t len;
-	struct hash hash;
-	bool once, mapped;
-	int fd, err;         /* a streamed output: its unnamed file, its write error */
-};
-
-static int
-writeitems(struct writer *w, struct item *it, size_t n, struct fstamp *st)
-{
-	if (state_begin(w->st) != 0) {
-		w->err = xstrdup("cannot write the state DB (locked?)");
-		return -1;
-	}
-	for (size_t i = 0; i < n; i++) {
-		if (it[i].once)
-			continue;
-		struct state_output o = {.path = (char *)it[i].path, .node = (char *)it[i].node,
-					 .hash = it[i].hash, .pending = it[i].hash, .has_pending = true};
-		state_put_output(w->st, &o);
-	}
-	if (state_commit(w->st) != 0) {
-		w->err = xstrdup("cannot commit to the state DB");
-		return -1;
-	}
-	for (size_t i = 0; i < n; i++) {
-		st[i] = (struct fstamp){0};
-		if (i && !it[i - 1].mapped) {
-			/* written: its bytes need not wait for the batch's names */
-			free(it[i - 1].data);
-			it[i - 1].data = NULL;
-		}
-		if (it[i].once) {
-			/* written only when absent; the rest of the tree is new,
-			 * but a file written once may live outside it */
-			int fd = open_beneath(w->b.rootfd, it[i].path, O_RDONLY | O_PATH, 0);
-			if (fd >= 0) {
-				close(fd);
-				continue;
-			}
-		}
-		if (it[i].fd >= 0) {
-			int fd = it[i].fd;
-			it[i].fd = -1;
-			if (it[i].err) {
-				w->err = xasprintf("cannot write %s: %s", it[i].path, strerror(it[i].err));
-				close(fd);
-				return -1;
-			}
-			if (batch_adopt(&w->b, it[i].path, fd, &st[i], &w->err) != 0)
-				return -1;
-			continue;
-		}
-		if (batch_write(&w->b, it[i].path, it[i].data, it[i].len, true, &st[i], &w->err) != 0)
-			return -1;
-	}
-	return batch_flush(&w->b, &w->err);
-}
-
-static void *
-writeloop(void *arg)
-{
-	struct writer *w = arg;
-	struct item *it = xreallocarray(NULL, w->b.cap, sizeof(*it));
-	struct fstamp *st = xreallocarray(NULL, w->b.cap, sizeof(*st));
-	pthread_mutex_lock(&w->lock);
-	for (;;) {
-		while (!w->done && w->out->n - w->next < WRITER_MIN_BATCH)
-			pthread_cond_wait(&w->more, &w->lock);
-		size_t from = w->next, n = w->out->n - from;
-		if (n == 0)
-			break; /* done, and all taken */
-		if (n > w->b.cap)
-			n = w->b.cap;
-		for (size_t k = 0; k < n; k++) {
-			const struct output *o = &w->out->v[from + k];
-			it[k] = (struct item){o->path, o->node, o->data, o->len, o->hash, o->once, o->mapped,
-					      o->fd, o->err};
-			w->out->v[from + k].fd = -1; /* the writer's now */
-		}
-		w->next = from + n;
-		pthread_cond_signal(&w->room);
-		pthread_mutex_unlock(&w->lock);
-		if (!w->err)
-			writeitems(w, it, n, st);
-		else
-			memset(st, 0, n * sizeof(*st));
-		for (size_t k = 0; k < n; k++)
-			if (it[k].fd >= 0) /* not reached: a write before it failed */
-				close(it[k].fd);
-		pthread_mutex_lock(&w->lock);
-		w->stamps = xreallocarray(w->stamps, from + n, sizeof(*w->stamps));
-		memcpy(w->stamps + from, st, n * sizeof(*st));
-		w->nstamps = from + n;
-		/* written: the bytes need not stay in memory (writeitems freed
-		 * all but the last) */
-		for (size_t k = 0; k < n; k++) {
-			struct output *o = &w->out->v[from + k];
-			if (!o->mapped && !it[k].data) {
-				o->data = NULL;
-			} else if (!o->mapped && st[k].exists) {
-				free(o->data);
-				o->data = NULL;
-			}
-		}
-	}
-	pthread_mutex_unlock(&w->lock);
-	free(it);
-	free(st);
-	return NULL;
-}
-
-static int
-writer_stream(void *arg, const char *path)
-{
-	struct writer *w = arg;
-	const char *base;
-	char *dir = dirof(path, &base);
-	int dfd = opendir_beneath(w->b.rootfd, dir);
-	free(dir);
-	int fd = dfd >= 0 && w->b.tmpfile_ok ? openat(dfd, ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, 0666) : -1;
-	if (dfd >= 0)
-		close(dfd);
-	return fd;
-}
-
-static void
-writer_added(void *arg)
-{
-	struct writer *w = arg;
-	if (w->out->n - w->next >= WRITER_MIN_BATCH)
-		pthread_cond_signal(&w->more);
-	while (w->out->n - w->next > WRITER_MAX_BACKLOG)
-		pthread_cond_wait(&w->room, &w->lock);
-}
-
-bool
-fresh_tree(struct state *st, int rootfd, const char *const roots[3])
-{
-	if (st->noutputs)
-		return false;
-	/* the CI workflows live outside the layout roots: a file there may be
-	 * the user's, which only the ordinary build tells (as drift) */
-	for (size_t i = 0; i < 3 + emit_nfixed; i++) {
-		const char *path = i < 3 ? roots[i] : emit_fixed[i - 3];
-		int fd = open_beneath(rootfd, path, O_RDONLY | O_PATH, 0);
-		if (fd >= 0)
-			close(fd);
-		if (fd >= 0 || errno != ENOENT)
-			return false;
-	}
-	return true;
-}
-
-struct writer *
-writer_start(struct outset *out, struct state *st, int rootfd, char **err)
-{
-	struct writer *w = xcalloc(1, sizeof(*w));
-	w->out = out;
-	w->st = st;
-	if (batch_open(&w->b, rootfd, err) != 0) {
-		free(w);
-		return NULL;
-	}
-	pthread_mutex_init(&w->lock, NULL);
-	pthread_cond_init(&w->more, NULL);
-	pthread_cond_init(&w->room, NULL);
-	out->lock = &w->lock;
-	out->added = writer_added;
-	out->open_stream = writer_stream;
-	out->arg = w;
-	if (pthread_create(&w->th, NULL, writeloop, w) != 0) {
-		*err = xstrdup("cannot start a thread");
-		out->lock = NULL;
-		out->added = NULL;
-		out->open_stream = NULL;
-		batch_close(&w->b);
-		pthread_mutex_destroy(&w->lock);
-		pthread_cond_destroy(&w->more);
-		pthread_cond_destroy(&w->room);
-		free(w);
-		return NULL;
-	}
-	return w;
-}
-
-static int
-cmpstep(const void *a, const void *b)
-{
-	return strcmp(((const struct step *)a)->path, ((const struct step *)b)->path);
-}
-
-int
-writer_finish(struct writer *w, struct plan *p, char **err)
-{
-	pthread_mutex_lock(&w->lock);
-	w->done = true;
-	pthread_cond_signal(&w->more);
-	pthread_mutex_unlock(&w->lock);
-	pthread_join(w->th, NULL);
-	struct outset *out = w->out;
-	out->lock = NULL;
-	out->added = NULL;
-	out->open_stream = NULL;
-	out->arg = NULL;
-	/* the plan of what was done: every file added */
-	for (size_t i = 0; i < out->n; i++) {
-		struct fstamp written = i < w->nstamps ? w->stamps[i] : (struct fstamp){0};
-		if (out->v[i].once && !written.exists)
-			continue; /* there already: left alone */
-		struct step *s = plan_add(p, A_ADD, out->v[i].path, out->v[i].node,
-					  xstrdup(out->v[i].once ? "missing (written once, then yours)" : "missing"));
-		s->out = &out->v[i];
-		s->written = written;
-	}
-	if (p->n > 1)
-		qsort(p->v, p->n, sizeof(*p->v), cmpstep);
-	int rc = 0;
-	if (w->err) {
-		*err = w->err;
-		w->err = NULL;
-		rc = -1;
-	} else if (out->n && w->b.sync) {
-		syncfs(w->b.tmpfd); /* the names, durable before the records vouch for them */
-	}
-	batch_close(&w->b);
-	pthread_mutex_destroy(&w->lock);
-	pthread_cond_destroy(&w->more);
-	pthread_cond_destroy(&w->room);
-	free(w->stamps);
-	free(w);
-	return rc;
 }
 
 /* one half of the stat pass; the two halves run on two threads, since the

@@ -17,7 +17,9 @@ struct step {
 	const char *reason;      /* why: the dirty check explaining itself; owned */
 	const struct output *out; /* what is wanted; NULL for deletions */
 	bool ondisk;
-	bool recorded;           /* SAME, and the DB's record (hash, stamp) is still exact */
+	bool recorded;           /* the DB's record (hash, stamp) is exact already: SAME, or
+				  * written by a fresh build (whose pending record holds
+				  * them; plan_record clears the pending hashes) */
 	struct hash diskhash;    /* the hash of what is on disk, when ondisk */
 	struct fstamp written;   /* the stamp of the file dpc wrote (rename keeps it) */
 };
@@ -32,6 +34,9 @@ struct plan {
 	const char *registry;    /* the registry's path when the one on disk is dpc's */
 	const char *roots[2];    /* layout.dbt and layout.assets: folders never pruned */
 	const char *regout;      /* where the registry goes (recorded for quick.c) */
+	bool settle;             /* a fresh build's: clear every pending hash on record */
+	bool inputs_recorded;    /* a fresh build's: its writer recorded the inputs */
+	struct hash inhash;      /* then: their inputs_hash, for the meta row */
 	bool partial;            /* lists only what changed (the quick rebuild): files
 				  * it does not name keep their records */
 	struct arena arena;
@@ -54,22 +59,54 @@ const char *action_name(enum action a);
 int plan_apply(struct plan *p, int rootfd, struct state *st, const struct state_input *in, size_t nin,
 	       bool force, char **err);
 
+/* the digest of a build's inputs (paths and hashes): the "spec" meta row */
+struct hash inputs_hash(const struct state_input *in, size_t nin);
+
 /* the final records of an applied plan: outputs, inputs, meta, the log
  * (plan_apply ends with it; a fresh build calls it once its writer is done) */
 int plan_record(struct plan *p, int rootfd, struct state *st, const struct state_input *in, size_t nin,
 		bool force, char **err);
 
-/* The fresh build (build.c explains it). fresh_tree: true when nothing
+/* The fresh build (fresh.c explains it). fresh_tree: true when nothing
  * dpc generates exists yet: no output records, and none of roots (the dbt
- * and assets layout roots, the Dagster project) nor the CI files on disk. writer_start: from then on, every output added to out is written
- * on a second thread; returns NULL (with *err, owned) if it cannot start.
- * writer_finish: wait for the last write, free the writer, and fill p
- * (empty, from plan_make's caller) with the ADD steps done; 0, or -1 with
- * *err. Then plan_record records the build. */
+ * and assets layout roots, the Dagster project; copied) nor the CI files on
+ * disk. writer_start: from then on, every output added to out is written
+ * by a writer thread, out of sight (the roots are built in .dpc/tmp);
+ * NULL (with *err, owned) if it cannot start. writer_early: whether a
+ * model's file added before writer_go can be written before it (else its
+ * back end makes it). writer_go: the compilation is good: what is written
+ * may be recorded and made durable, and the inputs in[nin] (owned by the
+ * writer from then on) are recorded with it. writer_abort: the compilation
+ * failed: stop, nothing becomes visible. writer_finish: wait until every
+ * file is durable and in place, free the writer, and fill p (empty, from
+ * plan_init) with the ADD steps done, its records marked as made (settle,
+ * inputs_recorded; the caller sets p->inhash); 0, or -1 with *err. Then
+ * plan_record records the build. */
 struct writer;
 bool fresh_tree(struct state *st, int rootfd, const char *const roots[3]);
-struct writer *writer_start(struct outset *out, struct state *st, int rootfd, char **err);
+struct writer *writer_start(struct outset *out, struct state *st, int rootfd, const char *const roots[3],
+			    char **err);
+bool writer_early(struct writer *w);
+void writer_go(struct writer *w, struct state_input *in, size_t nin);
+void writer_abort(struct writer *w);
 int writer_finish(struct writer *w, struct plan *p, char **err);
+
+/* File helpers of plan_apply that the fresh build shares. */
+/* open the folder dir beneath rootfd, making it and its parents first (each
+ * beneath the root); an fd or -1 */
+int opendir_beneath(int rootfd, const char *dir);
+/* write all n bytes; 0, or -1 with errno */
+int writeall(int fd, const char *p, size_t n);
+/* the folder of "a/b/c.sql" ("a/b", or "."), owned; *base: "c.sql", in path */
+char *dirof(const char *path, const char **base);
+/* link the unnamed file fd into folder dfd as base; 0, or -1 with errno */
+int linkinto(int fd, int dfd, const char *base);
+/* remove name beneath dfd: a file, or a folder with all it holds */
+void rmtree(int dfd, const char *name);
+/* open .dpc/tmp, emptied of what a killed build left there (but for the
+ * staged roots of a fresh build when keepstage: the next one writes over
+ * them); an fd, or -1 with *err (owned) */
+int opentmp(int rootfd, bool keepstage, char **err);
 
 /* the stat pass: what differs from the state DB's records */
 #define STAT_MAX_DIFFS 64

@@ -73,13 +73,33 @@ build_time(void)
 bool
 compile_run(struct compilation *c, const char *root, int rootfd, const char *specpath)
 {
-	return compile_run_hooked(c, root, rootfd, specpath, NULL, NULL, NULL);
+	return compile_run_with(c, root, rootfd, specpath, NULL, NULL);
 }
 
 bool
 compile_run_hooked(struct compilation *c, const char *root, int rootfd, const char *specpath,
 		   const struct compile_options *opts,
 		   void (*before_emit)(struct compilation *c, void *arg), void *arg)
+{
+	struct compile_hooks h = {.emit = before_emit, .arg = arg};
+	return compile_run_with(c, root, rootfd, specpath, opts, &h);
+}
+
+struct modelhook {
+	struct compilation *c;
+	const struct compile_hooks *h;
+};
+
+static bool
+modelhook(void *arg, const struct graph *g, const struct node *n)
+{
+	struct modelhook *m = arg;
+	return m->h->model(m->c, g, n, m->h->arg);
+}
+
+bool
+compile_run_with(struct compilation *c, const char *root, int rootfd, const char *specpath,
+		 const struct compile_options *opts, const struct compile_hooks *hooks)
 {
 	*c = (struct compilation){.root = root, .specpath = specpath, .rootfd = rootfd};
 	if (opts)
@@ -95,9 +115,13 @@ compile_run_hooked(struct compilation *c, const char *root, int rootfd, const ch
 		diag_sort(&c->diags);
 		return false;
 	}
+	if (hooks && hooks->spec && !c->diags.nerrors)
+		hooks->spec(c, hooks->arg);
 	/* build the graph even when the spec has errors: its checks find the
 	 * rest (missing files, unknown refs), so one run reports everything */
-	c->graph = graph_build(&c->arena, &c->diags, rootfd, c->spec);
+	struct modelhook mh = {c, hooks};
+	c->graph = graph_build_hooked(&c->arena, &c->diags, rootfd, c->spec,
+				      hooks && hooks->model ? modelhook : NULL, &mh);
 	diag_sort(&c->diags);
 	phase_time("graph");
 	if (c->diags.nerrors)
@@ -112,8 +136,8 @@ compile_run_hooked(struct compilation *c, const char *root, int rootfd, const ch
 	/* the spec's text has served (the graph holds every line and column
 	 * the back ends print); diagnostics read it again if they need it */
 	diag_release_range(&c->diags, 0, nspecfiles);
-	if (before_emit)
-		before_emit(c, arg);
+	if (hooks && hooks->emit)
+		hooks->emit(c, hooks->arg);
 	for (size_t i = 0; i < LEN(backends); i++) {
 		/* once the outputs hold what they need of the sources, the sources
 		 * need not stay in memory (diagnostics read them again) */

@@ -37,12 +37,26 @@ struct compilation {
  * outputs are then complete); diagnostics are in c->diags either way. The
  * caller opens rootfd (a directory) and owns it. */
 bool compile_run(struct compilation *c, const char *root, int rootfd, const char *specpath);
+/* what a build does along the way (main.c's fresh build); each may be NULL */
+struct compile_hooks {
+	/* the spec is read, with no errors; the graph comes next */
+	void (*spec)(struct compilation *c, void *arg);
+	/* the graph has read and scanned model n's SQL; true when the model's
+	 * dbt file is made, and its SQL no longer needed (graph_build_hooked) */
+	bool (*model)(struct compilation *c, const struct graph *g, const struct node *n, void *arg);
+	/* the graph is known to be good; the back ends come next */
+	void (*emit)(struct compilation *c, void *arg);
+	void *arg;
+};
+
 /* the same with options (NULL: the defaults), calling before_emit(c, arg)
- * once the graph is known to be good, before the back ends run (a fresh
- * build starts its writer there) */
+ * once the graph is known to be good, before the back ends run */
 bool compile_run_hooked(struct compilation *c, const char *root, int rootfd, const char *specpath,
 			const struct compile_options *opts,
 			void (*before_emit)(struct compilation *c, void *arg), void *arg);
+/* the same with hooks (NULL: none) */
+bool compile_run_with(struct compilation *c, const char *root, int rootfd, const char *specpath,
+		      const struct compile_options *opts, const struct compile_hooks *hooks);
 
 /* the stamp to record for an input: known (from read_beneath) or a stat,
  * made "racily clean" (size -1) when the file changed in the last 2 s */

@@ -306,6 +306,20 @@ diag_release_range(struct diags *d, size_t from, size_t to)
 }
 
 void
+diag_release_file(struct diags *d, const char *path)
+{
+	uintptr_t i = (uintptr_t)strmap_get(&d->index, path);
+	if (!i)
+		return;
+	struct srcfile *f = &d->files[i - 1];
+	free(f->text);
+	free(f->lines);
+	f->text = NULL;
+	f->lines = NULL;
+	f->len = f->nlines = 0;
+}
+
+void
 diag_free(struct diags *d)
 {
 	for (size_t i = 0; i < d->n; i++) {

@@ -91,6 +91,8 @@ struct cJSON *diag_json(struct diags *d);
 void diag_release_texts(struct diags *d);
 /* the same for the files registered from..to-1 */
 void diag_release_range(struct diags *d, size_t from, size_t to);
+/* the same for one file, by path (no-op when it is not registered) */
+void diag_release_file(struct diags *d, const char *path);
 
 void diag_free(struct diags *d);
 

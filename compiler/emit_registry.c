@@ -20,42 +20,60 @@ cmpid(const void *a, const void *b)
 	return strcmp(x->id, y->id);
 }
 
-/* a string member whose key and value outlive the object: each object is
- * printed and deleted at once, so nothing is copied */
-static void
-addstr(cJSON *o, const char *key, const char *val)
-{
-	cJSON_AddItemToObjectCS(o, key, cJSON_CreateStringReference(val));
-}
+/* Each node and each output is one JSON object on its own line: small
+ * diffs in git, jq-friendly. The lines are written directly, byte for byte
+ * as cJSON_PrintUnformatted would print them (registry_each reads them
+ * back with cJSON): building and printing a cJSON tree per line was most
+ * of the registry's time. */
 
-/* a line or column number: printed as cJSON prints a whole number, without
- * its round trip through printf("%g") and sscanf, which is most of the
- * registry's time */
-static cJSON *
-count(unsigned v)
-{
-	char s[16];
-	snprintf(s, sizeof(s), "%u", v);
-	return cJSON_CreateRaw(s);
-}
-
-/* one JSON object on its own line: small diffs in git, jq-friendly, and the
- * cJSON tree of one node at a time instead of the whole graph's. Printed
- * straight into the registry's buffer when it fits in what is reserved */
+/* a JSON string as cJSON prints one: the two-character escapes, \u00xx for
+ * the other control characters, every other byte as it is; NULL as "" */
 static void
-putline(struct buf *b, cJSON *o, bool last)
+jstr(struct buf *b, const char *s)
 {
-	enum { ROOM = 1 << 16 };
-	buf_reserve(b, ROOM);
-	if (cJSON_PrintPreallocated(o, b->data + b->len, ROOM, false)) {
-		b->len += strlen(b->data + b->len);
-	} else {
-		char *t = cJSON_PrintUnformatted(o);
-		buf_puts(b, t);
-		cJSON_free(t);
+	static const char hex[] = "0123456789abcdef";
+	buf_putc(b, '"');
+	while (s && *s) {
+		size_t n = 0;
+		while ((unsigned char)s[n] >= 32 && s[n] != '"' && s[n] != '\\')
+			n++;
+		buf_put(b, s, n);
+		s += n;
+		if (!*s)
+			break;
+		unsigned char c = (unsigned char)*s++;
+		char e[7] = {'\\', (char)c, 0};
+		switch (c) {
+		case '"': case '\\': break;
+		case '\b': e[1] = 'b'; break;
+		case '\f': e[1] = 'f'; break;
+		case '\n': e[1] = 'n'; break;
+		case '\r': e[1] = 'r'; break;
+		case '\t': e[1] = 't'; break;
+		default:
+			e[1] = 'u', e[2] = '0', e[3] = '0', e[4] = hex[c >> 4], e[5] = hex[c & 15];
+		}
+		buf_puts(b, e);
 	}
-	buf_puts(b, last ? "\n" : ",\n");
-	cJSON_Delete(o);
+	buf_putc(b, '"');
+}
+
+/* ,"key":"value" (the first member of an object without the comma) */
+static void
+jkv(struct buf *b, const char *key, const char *val)
+{
+	if (b->len && b->data[b->len - 1] != '{')
+		buf_putc(b, ',');
+	jstr(b, key);
+	buf_putc(b, ':');
+	jstr(b, val);
+}
+
+/* the end of a line's object */
+static void
+jend(struct buf *b, bool last)
+{
+	buf_puts(b, last ? "}\n" : "},\n");
 }
 
 void
@@ -106,49 +124,49 @@ emit_registry(const struct graph *g, struct outset *out)
 	qsort(v, g->n, sizeof(*v), cmpid);
 	for (size_t i = 0; i < g->n; i++) {
 		const struct node *n = v[i];
-		cJSON *o = cJSON_CreateObject();
-		addstr(o, "id", n->id);
-		addstr(o, "kind", node_kindname(n->kind));
-		addstr(o, "name", n->name);
+		buf_putc(b, '{');
+		jkv(b, "id", n->id);
+		jkv(b, "kind", node_kindname(n->kind));
+		jkv(b, "name", n->name);
 		if (n->layer)
-			addstr(o, "layer", n->layer);
+			jkv(b, "layer", n->layer);
 		if (n->materialized)
-			addstr(o, "materialized", n->materialized);
+			jkv(b, "materialized", n->materialized);
 		if (n->apptable)
-			addstr(o, "schema", n->apptable->schema);
+			jkv(b, "schema", n->apptable->schema);
 		else if (n->embedding && n->embedding->schema)
-			addstr(o, "schema", n->embedding->schema);
+			jkv(b, "schema", n->embedding->schema);
 		if (n->schedule && n->schedule->cron)
-			addstr(o, "cron", n->schedule->cron);
+			jkv(b, "cron", n->schedule->cron);
 		if (n->test) {
-			addstr(o, "column", n->column);
-			addstr(o, "tests", g->nodes[n->tested].id);
+			if (n->column) /* row_count has none */
+				jkv(b, "column", n->column);
+			jkv(b, "tests", g->nodes[n->tested].id);
 		}
-		cJSON *at = cJSON_CreateObject();
-		cJSON_AddItemToObjectCS(o, "defined_at", at);
-		unsigned line, col;
-		addstr(at, "file", node_specfile(g, n));
-		if ((line = n->line) != 0) {
-			col = n->col;
-			cJSON_AddItemToObjectCS(at, "line", count(line));
-			cJSON_AddItemToObjectCS(at, "column", count(col));
-		}
+		buf_puts(b, ",\"defined_at\":{");
+		jkv(b, "file", node_specfile(g, n));
+		if (n->line)
+			buf_printf(b, ",\"line\":%u,\"column\":%u", n->line, n->col);
+		buf_putc(b, '}');
 		if (n->file && !(n->model && n->model->sql.inline_sql) &&
 		    !(n->singular && n->singular->sql.inline_sql))
-			addstr(o, "file", n->file);
-		cJSON *in = cJSON_CreateArray();
-		cJSON_AddItemToObjectCS(o, "inputs", in);
-		for (size_t j = 0; j < n->ndeps; j++)
-			cJSON_AddItemToArray(in, cJSON_CreateStringReference(g->nodes[n->deps[j].to].id));
-		for (size_t j = 0; j < n->nexternal; j++)
-			cJSON_AddItemToArray(in, cJSON_CreateStringReference(n->external[j]));
-		cJSON *outs = cJSON_CreateArray();
-		cJSON_AddItemToObjectCS(o, "outputs", outs);
-		for (size_t j = first[n - g->nodes]; j != SIZE_MAX; j = next[j])
-			cJSON_AddItemToArray(outs, cJSON_CreateStringReference(ov[j]->path));
+			jkv(b, "file", n->file);
+		buf_puts(b, ",\"inputs\":[");
+		for (size_t j = 0; j < n->ndeps + n->nexternal; j++) {
+			if (j)
+				buf_putc(b, ',');
+			jstr(b, j < n->ndeps ? g->nodes[n->deps[j].to].id : n->external[j - n->ndeps]);
+		}
+		buf_puts(b, "],\"outputs\":[");
+		for (size_t j = first[n - g->nodes]; j != SIZE_MAX; j = next[j]) {
+			if (j != first[n - g->nodes])
+				buf_putc(b, ',');
+			jstr(b, ov[j]->path);
+		}
+		buf_putc(b, ']');
 		hash_hex(n->hash, hex);
-		addstr(o, "hash", hex);
-		putline(b, o, i + 1 == g->n);
+		jkv(b, "hash", hex);
+		jend(b, i + 1 == g->n);
 		ostream_flush(&os);
 	}
 	free(v);
@@ -159,12 +177,12 @@ emit_registry(const struct graph *g, struct outset *out)
 	/* every generated file with the hash of its bytes */
 	buf_puts(b, "],\n\"outputs\":[\n");
 	for (size_t i = 0; i < nov; i++) {
-		cJSON *o = cJSON_CreateObject();
-		addstr(o, "path", ov[i]->path);
-		addstr(o, "node", ov[i]->node);
+		buf_putc(b, '{');
+		jkv(b, "path", ov[i]->path);
+		jkv(b, "node", ov[i]->node);
 		hash_hex(ov[i]->hash, hex);
-		addstr(o, "hash", hex);
-		putline(b, o, i + 1 == nov);
+		jkv(b, "hash", hex);
+		jend(b, i + 1 == nov);
 		ostream_flush(&os);
 	}
 	buf_puts(b, "]}\n");

@@ -28,10 +28,17 @@ struct prefetch {
 	size_t n, next;     /* files; the next one the builder takes */
 	size_t ready;       /* read so far */
 	bool stop;          /* the builder is done: read no more */
+	bool full;          /* the reader waits for room */
 	pthread_t th;
 	pthread_mutex_t lock;
-	pthread_cond_t cond;
+	pthread_cond_t cond;  /* the builder: a file is read */
+	pthread_cond_t room;  /* the reader: the builder took one */
 };
+
+/* files read ahead of the builder, at most: enough to keep it fed, and no
+ * more texts in memory than that when a fresh build drops each model's SQL
+ * once its file is made (graph_build_hooked) */
+#define PREFETCH_AHEAD 512
 
 struct builder {
 	struct arena *a;
@@ -89,8 +96,12 @@ readinput(struct builder *b, const char *path, struct loc from, const char *what
 		pthread_mutex_lock(&pf->lock);
 		while (pf->ready <= pf->next)
 			pthread_cond_wait(&pf->cond, &pf->lock);
-		pthread_mutex_unlock(&pf->lock);
 		pf->next++;
+		if (pf->full && pf->ready - pf->next <= PREFETCH_AHEAD / 2) {
+			pf->full = false; /* wake it when half the window is free, not per file */
+			pthread_cond_signal(&pf->room);
+		}
+		pthread_mutex_unlock(&pf->lock);
 		e = p->err, text = p->text, len = p->len;
 		memcpy(stamp, p->stamp, sizeof(stamp));
 		p->text = NULL;
@@ -497,16 +508,16 @@ static void
 addtests(struct builder *b, size_t owner, const char *column, const struct spec_test *tests,
 	 size_t ntests, struct strmap *testids)
 {
-	static const char *const kinds[] = {"unique", "not_null", "accepted_values", "relationships"};
+	static const char *const kinds[] = {"unique", "not_null", "accepted_values", "relationships", "row_count"};
 	for (size_t i = 0; i < ntests; i++) {
 		const struct spec_test *t = &tests[i];
 		const char *col = column ? column : t->column;
-		if (!col)
+		if (!col && t->kind != T_ROW_COUNT) /* row_count tests the whole relation */
 			continue;
 		struct node *o = &b->g->nodes[owner];
 		struct buf name = {0};
-		buf_printf(&name, "%s_%s_", kinds[t->kind], o->kind == N_SOURCE ? o->id + 7 : o->name);
-		for (const char *p = col; *p; p++) {
+		buf_printf(&name, "%s_%s%s", kinds[t->kind], o->kind == N_SOURCE ? o->id + 7 : o->name, col ? "_" : "");
+		for (const char *p = col ? col : ""; *p; p++) {
 			bool keep = is_ident((char[]){*p, 0}) || (*p >= '0' && *p <= '9');
 			if (keep || name.data[name.len - 1] != '_')
 				buf_putc(&name, keep ? *p : '_');
@@ -1226,6 +1237,10 @@ prefetchloop(void *arg)
 	struct prefetch *pf = b->pf;
 	for (size_t i = 0; i < pf->n; i++) {
 		pthread_mutex_lock(&pf->lock);
+		while (!pf->stop && i >= pf->next + PREFETCH_AHEAD) {
+			pf->full = true;
+			pthread_cond_wait(&pf->room, &pf->lock);
+		}
 		bool stop = pf->stop;
 		pthread_mutex_unlock(&pf->lock);
 		if (stop)
@@ -1267,11 +1282,13 @@ prefetch_start(struct builder *b, size_t nbase)
 	}
 	pthread_mutex_init(&pf->lock, NULL);
 	pthread_cond_init(&pf->cond, NULL);
+	pthread_cond_init(&pf->room, NULL);
 	b->pf = pf;
 	if (pf->n < 64 || pthread_create(&pf->th, NULL, prefetchloop, b) != 0) {
 		/* few files, or no thread: read them as they are needed */
 		pthread_mutex_destroy(&pf->lock);
 		pthread_cond_destroy(&pf->cond);
+		pthread_cond_destroy(&pf->room);
 		free(pf->v);
 		free(pf);
 		b->pf = NULL;
@@ -1286,12 +1303,14 @@ prefetch_stop(struct builder *b)
 		return;
 	pthread_mutex_lock(&pf->lock);
 	pf->stop = true;
+	pthread_cond_signal(&pf->room);
 	pthread_mutex_unlock(&pf->lock);
 	pthread_join(pf->th, NULL);
 	for (size_t i = 0; i < pf->n; i++)
 		free(pf->v[i].text); /* read but never asked for */
 	pthread_mutex_destroy(&pf->lock);
 	pthread_cond_destroy(&pf->cond);
+	pthread_cond_destroy(&pf->room);
 	free(pf->v);
 	free(pf);
 	b->pf = NULL;
@@ -1327,6 +1346,13 @@ countnodes(const struct spec *s)
 
 struct graph *
 graph_build(struct arena *a, struct diags *d, int rootfd, struct spec *s)
+{
+	return graph_build_hooked(a, d, rootfd, s, NULL, NULL);
+}
+
+struct graph *
+graph_build_hooked(struct arena *a, struct diags *d, int rootfd, struct spec *s,
+		   bool (*model)(void *arg, const struct graph *g, const struct node *n), void *arg)
 {
 	struct graph *g = arena_alloc(a, sizeof(*g));
 	struct builder b = {.a = a, .d = d, .rootfd = rootfd, .g = g};
@@ -1394,6 +1420,12 @@ graph_build(struct arena *a, struct diags *d, int rootfd, struct spec *s)
 			scansql(&b, i, &n->model->sql, "SQL");
 			n = &g->nodes[i];
 			n->hash = ir_model_hash(n->model->hash, n->text, n->textlen, n->materialized);
+			if (model && model(arg, g, n) && n->file && !n->model->sql.inline_sql) {
+				/* its file is made: the SQL need not stay in memory
+				 * (a second model of the same file reads it again) */
+				diag_release_file(d, n->file);
+				n->text = NULL;
+			}
 		} else if (n->singular) {
 			scansql(&b, i, &n->singular->sql, "SQL");
 			n = &g->nodes[i];

@@ -57,7 +57,8 @@ struct node {
 	const char *text;    /* models, singular tests: the SQL; seeds: the CSV; assets:
 			      * the Python. Valid until the back ends that say
 			      * they read sources have run (compile_run then
-			      * releases the sources) */
+			      * releases the sources); NULL for a model whose
+			      * file was made early (graph_build_hooked) */
 	size_t textlen;
 	struct hash facts;   /* models with a SQL file: what the SQL references (ir_facts) */
 	bool has_facts;
@@ -124,6 +125,14 @@ struct graph {
  * Errors go to d; the graph is returned even when some are found, so that
  * every problem is reported in one run. */
 struct graph *graph_build(struct arena *a, struct diags *d, int rootfd, struct spec *s);
+/* the same, calling model(arg, g, n) for each model as soon as its SQL is
+ * read and scanned and its hash known (a fresh build makes its dbt file
+ * then); the graph is incomplete at that point, and n valid only during
+ * the call. When model returns true, nothing needs the SQL any more: the
+ * node's text is dropped (NULL), and read again if a diagnostic needs it */
+struct graph *graph_build_hooked(struct arena *a, struct diags *d, int rootfd, struct spec *s,
+				 bool (*model)(void *arg, const struct graph *g, const struct node *n),
+				 void *arg);
 
 /* look a node up by id; returns NULL if it does not exist. A table or an
  * embedding is also found by the id of the dbt source table it is,

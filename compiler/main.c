@@ -140,21 +140,21 @@ openroot(const struct opts *o, cJSON *doc)
 }
 
 static int compile_hooked(const struct opts *o, struct compilation *c, int rootfd, cJSON *doc,
-			  void (*hook)(struct compilation *, void *), void *arg);
+			  const struct compile_hooks *hooks);
 
 /* compile, printing diagnostics; returns 0, or 2 when the spec has errors */
 static int
 compile(const struct opts *o, struct compilation *c, int rootfd, cJSON *doc)
 {
-	return compile_hooked(o, c, rootfd, doc, NULL, NULL);
+	return compile_hooked(o, c, rootfd, doc, NULL);
 }
 
 static int
 compile_hooked(const struct opts *o, struct compilation *c, int rootfd, cJSON *doc,
-	       void (*hook)(struct compilation *, void *), void *arg)
+	       const struct compile_hooks *hooks)
 {
 	struct compile_options co = {.allow_destructive = o->allow_destructive};
-	bool ok = compile_run_hooked(c, o->dir, rootfd, o->spec, &co, hook, arg);
+	bool ok = compile_run_with(c, o->dir, rootfd, o->spec, &co, hooks);
 	if (doc)
 		cJSON_AddItemToObject(doc, "diagnostics", diag_json(&c->diags));
 	else
@@ -292,14 +292,16 @@ applyplan(struct opts *o, struct plan *p, int rootfd, struct state *st, const st
 }
 
 /* the fresh build: nothing generated exists yet, so a writer thread writes
- * each output as the back ends make it (see build.c) */
+ * each output as it is made, from the graph's model files on (see fresh.c) */
 struct fresh {
 	struct state *st;
 	struct writer *w;
+	struct hash inhash;     /* the digest of the compilation's inputs (inputs_hash) */
 };
 
+/* the spec is read: with nothing generated on disk, the writer starts */
 static void
-startfresh(struct compilation *c, void *arg)
+freshspec(struct compilation *c, void *arg)
 {
 	struct fresh *f = arg;
 	/* the Dagster project lives beside the layout roots: it must not be
@@ -308,28 +310,51 @@ startfresh(struct compilation *c, void *arg)
 	const char *roots[3] = {c->spec->layout_dbt, c->spec->layout_assets, dg};
 	char *err = NULL;
 	if (fresh_tree(f->st, c->rootfd, roots))
-		f->w = writer_start(&c->out, f->st, c->rootfd, &err);
+		f->w = writer_start(&c->out, f->st, c->rootfd, roots, &err);
 	free(dg);
 	free(err); /* no writer: the ordinary build does it all */
 }
 
+/* a model's dbt file, made as soon as the graph has scanned its SQL, and
+ * written (out of sight) while the front end goes on; none after an error */
+static bool
+freshmodel(struct compilation *c, const struct graph *g, const struct node *n, void *arg)
+{
+	struct fresh *f = arg;
+	if (!f->w || c->diags.nerrors || !writer_early(f->w))
+		return false;
+	dbt_model_early(g, n, &c->out);
+	return true;
+}
+
+/* the graph is good: the files written so far may be recorded and named,
+ * and the inputs are known (the back ends read no file) */
+static void
+freshgo(struct compilation *c, void *arg)
+{
+	struct fresh *f = arg;
+	if (!f->w)
+		return;
+	size_t nin;
+	struct state_input *in = compile_inputs(c, &nin);
+	f->inhash = inputs_hash(in, nin);
+	writer_go(f->w, in, nin); /* which records them, and frees them */
+}
+
 /* after a fresh build's compilation: wait for the writer, record, report */
 static int
-finishfresh(struct opts *o, struct compilation *c, struct writer *w, struct state *st, cJSON *doc)
+finishfresh(struct opts *o, struct compilation *c, struct fresh *f, cJSON *doc)
 {
 	struct plan p;
 	plan_init(&p, c);
 	char *err = NULL;
-	int rc = writer_finish(w, &p, &err);
+	int rc = writer_finish(f->w, &p, &err);
+	phase_time("place"); /* the writer's last files, and the roots put in place */
 	if (rc == 0) {
-		size_t nin;
-		struct state_input *in = compile_inputs(c, &nin);
-		rc = plan_record(&p, c->rootfd, st, in, nin, false, &err);
-		for (size_t i = 0; i < nin; i++)
-			free(in[i].path);
-		free(in);
+		p.inhash = f->inhash;
+		rc = plan_record(&p, c->rootfd, f->st, NULL, 0, false, &err);
 	}
-	phase_time("apply");
+	phase_time("record");
 	if (doc) {
 		cJSON_AddBoolToObject(doc, "noop", false);
 		printplan(o, &p, doc, false);
@@ -436,10 +461,15 @@ runbuild(struct opts *o, cJSON *doc, const struct run_options *run)
 		quick_free(&q);
 	}
 	struct compilation c;
-	struct fresh fresh = {&st, NULL};
-	code = compile_hooked(o, &c, rootfd, doc, o->force ? NULL : startfresh, &fresh);
+	struct fresh fresh = {.st = &st};
+	struct compile_hooks hooks = {freshspec, freshmodel, freshgo, &fresh};
+	code = compile_hooked(o, &c, rootfd, doc, o->force ? NULL : &hooks);
+	if (fresh.w && code != 0) {
+		writer_abort(fresh.w); /* nothing was named */
+		fresh.w = NULL;
+	}
 	if (fresh.w) {
-		code = finishfresh(o, &c, fresh.w, &st, doc);
+		code = finishfresh(o, &c, &fresh, doc);
 	} else if (code == 0) {
 		struct plan p;
 		plan_make(&p, &c, &st);

@@ -11,6 +11,8 @@
 #include <errno.h>
 #include <glob.h>
 #include <limits.h>
+#include <pthread.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -245,11 +247,26 @@ rd_hash(const struct ynode *n)
 
 /* tests */
 
-static const char *const testnames[] = {"unique", "not_null", "accepted_values", "relationships"};
+static const char *const testnames[] = {"unique", "not_null", "accepted_values", "relationships", "row_count"};
 static const char *const severities[] = {"error", "warn"};
 
-enum { TA_COLUMN, TA_SEVERITY, TA_WHERE, TA_VALUES, TA_QUOTE, TA_TO, TA_FIELD };
-static const char *const testargs[] = {"column", "severity", "where", "values", "quote", "to", "field"};
+enum { TA_COLUMN, TA_SEVERITY, TA_WHERE, TA_VALUES, TA_QUOTE, TA_TO, TA_FIELD, TA_MIN, TA_MAX };
+static const char *const testargs[] = {"column", "severity", "where", "values", "quote", "to", "field", "min", "max"};
+
+/* a row_count bound: a whole number of rows, 0 or more; -1 when absent or wrong (reported) */
+static long long
+rowbound(struct reader *r, const struct ynode *n, const char *what, bool *ok)
+{
+	long long v;
+	if (!n)
+		return -1;
+	if (n->kind != Y_SCALAR || !n->plain || !yint(n, &v) || v < 0) {
+		diag_add(r->d, SEV_ERROR, n->loc, "row_count's %s must be a whole number of rows, 0 or more", what);
+		*ok = false;
+		return -1;
+	}
+	return v;
+}
 
 /* split "a.b.c" into target "a.b" and field "c" */
 static bool
@@ -269,7 +286,8 @@ splitrel(struct reader *r, const char *s, struct spec_test *t)
 static bool
 readtest(struct reader *r, const struct ynode *n, bool toplevel, struct spec_test *t)
 {
-	*t = (struct spec_test){.quote = -1, .loc = n->loc, .to_loc = n->loc};
+	*t = (struct spec_test){.quote = -1, .min = -1, .max = -1, .loc = n->loc, .to_loc = n->loc};
+	size_t nerrors = r->d->nerrors; /* a misspelt bound is reported once, as a misspelling */
 	const struct ynode *name = n, *arg = NULL;
 	if (n->kind == Y_MAP) {
 		if (n->n != 2) {
@@ -295,6 +313,11 @@ readtest(struct reader *r, const struct ynode *n, bool toplevel, struct spec_tes
 		return false;
 	}
 	t->kind = (enum test_kind)k;
+	if (t->kind == T_ROW_COUNT && !toplevel) {
+		diag_add(r->d, SEV_ERROR, name->loc,
+			 "row_count counts the rows of a model or source table: list it in their tests, not a column's");
+		return false;
+	}
 	const struct ynode *v[LEN(testargs)] = {0};
 	bool ok = true;
 	if (arg && !ynull(arg)) {
@@ -312,7 +335,8 @@ readtest(struct reader *r, const struct ynode *n, bool toplevel, struct spec_tes
 			/* the long form: only the arguments this test takes */
 			const char *allowed[LEN(testargs)];
 			size_t na = 0;
-			allowed[na++] = testargs[TA_COLUMN];
+			if (t->kind != T_ROW_COUNT)
+				allowed[na++] = testargs[TA_COLUMN];
 			allowed[na++] = testargs[TA_SEVERITY];
 			allowed[na++] = testargs[TA_WHERE];
 			if (t->kind == T_ACCEPTED_VALUES) {
@@ -321,6 +345,9 @@ readtest(struct reader *r, const struct ynode *n, bool toplevel, struct spec_tes
 			} else if (t->kind == T_RELATIONSHIPS) {
 				allowed[na++] = testargs[TA_TO];
 				allowed[na++] = testargs[TA_FIELD];
+			} else if (t->kind == T_ROW_COUNT) {
+				allowed[na++] = testargs[TA_MIN];
+				allowed[na++] = testargs[TA_MAX];
 			}
 			const struct ynode *got[LEN(testargs)];
 			char what[64];
@@ -340,7 +367,7 @@ readtest(struct reader *r, const struct ynode *n, bool toplevel, struct spec_tes
 			ok = false;
 		}
 		t->column = rd_str(r, v[TA_COLUMN], "column");
-	} else if (toplevel) {
+	} else if (toplevel && t->kind != T_ROW_COUNT) {
 		diag_add(r->d, SEV_ERROR, name->loc,
 			 "a model-level test must say which column it tests: {%s: {column: ...}}",
 			 testnames[k]);
@@ -375,6 +402,21 @@ readtest(struct reader *r, const struct ynode *n, bool toplevel, struct spec_tes
 			} else {
 				t->quote = q;
 			}
+		}
+	}
+	if (t->kind == T_ROW_COUNT) {
+		t->min = rowbound(r, v[TA_MIN], "min", &ok);
+		t->max = rowbound(r, v[TA_MAX], "max", &ok);
+		if (!v[TA_MIN] && !v[TA_MAX]) {
+			if (r->d->nerrors == nerrors)
+				diag_add(r->d, SEV_ERROR, arg ? arg->loc : name->loc,
+					 "row_count needs min, max or both: {row_count: {min: 1, max: 1000000}}");
+			return false;
+		}
+		if (t->min >= 0 && t->max >= 0 && t->min > t->max) {
+			diag_add(r->d, SEV_ERROR, v[TA_MIN]->loc, "row_count's min (%lld) is more than its max (%lld)",
+				 t->min, t->max);
+			ok = false;
 		}
 	}
 	if (t->kind == T_RELATIONSHIPS && !t->to) {
@@ -1044,6 +1086,200 @@ hasglob(const char *s, size_t n)
 	return false;
 }
 
+/* Fragments are parsed on two threads. The YAML parse is most of reading a
+ * spec, and one fragment's parse needs nothing from another's, so a second
+ * thread and the main one both parse fragments, in the order of the glob
+ * and at most AHEAD_WINDOW ahead of the one being read, each into its own
+ * arena with diagnostics of its own; the main thread then reads the
+ * fragments in order, adopting each tree: the file is registered with the
+ * compilation's diagnostics (in the same order as before) and the tree's
+ * locations are pointed at it. A fragment whose parse said anything at all
+ * (a bad path, invalid YAML, a duplicate key) is parsed again on the main
+ * thread the usual way, so diagnostics come out exactly as they did. */
+#define AHEAD_WINDOW 8
+
+struct ahead {
+	const char *root;
+	char **full;             /* the glob's paths: root/rel */
+	size_t rootlen, n;
+	struct aslot {
+		struct arena tree;
+		struct ynode *doc;   /* NULL: parse it again on the main thread */
+		char *text;          /* owned until adopted */
+		size_t len;
+		int state;           /* FREE, then PARSING, then DONE */
+	} *v;
+	size_t taken;            /* fragments before it are read or skipped */
+	bool stop;
+	pthread_t th;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+};
+
+enum { AS_FREE, AS_PARSING, AS_DONE };
+
+/* parse fragment j with diagnostics of its own; a clean tree or NULL */
+static void
+ahead_parse(struct ahead *ah, size_t j)
+{
+	struct aslot *sl = &ah->v[j];
+	const char *rel = ah->full[j] + ah->rootlen;
+	struct diags pd = {.root = ah->root};
+	char *text = NULL;
+	size_t len = 0;
+	if (spec_path_ok(&pd, ah->root, rel, NOLOC, true) &&
+	    read_file(ah->full[j], SPEC_MAX_BYTES, &text, &len) == 0 && !memchr(text, '\0', len)) {
+		int32_t f = diag_file(&pd, rel, NULL, 0);
+		sl->doc = yaml_load(&sl->tree, &pd, f, text, len);
+		if (pd.n) /* anything said: the main thread says it again */
+			sl->doc = NULL;
+	}
+	if (sl->doc) {
+		sl->text = text;
+		sl->len = len;
+	} else {
+		free(text);
+		arena_free(&sl->tree);
+	}
+	diag_free(&pd);
+}
+
+/* claim the first free fragment in the window from j on; SIZE_MAX if none */
+static size_t
+ahead_claim(struct ahead *ah, size_t j)
+{
+	for (size_t k = j; k < ah->n && k < ah->taken + AHEAD_WINDOW; k++)
+		if (ah->v[k].state == AS_FREE) {
+			ah->v[k].state = AS_PARSING;
+			return k;
+		}
+	return SIZE_MAX;
+}
+
+static void *
+ahead_loop(void *arg)
+{
+	struct ahead *ah = arg;
+	pthread_mutex_lock(&ah->lock);
+	while (!ah->stop) {
+		size_t k = ahead_claim(ah, ah->taken);
+		if (k == SIZE_MAX) {
+			if (ah->taken >= ah->n)
+				break;
+			pthread_cond_wait(&ah->cond, &ah->lock);
+			continue;
+		}
+		pthread_mutex_unlock(&ah->lock);
+		ahead_parse(ah, k);
+		pthread_mutex_lock(&ah->lock);
+		ah->v[k].state = AS_DONE;
+		pthread_cond_broadcast(&ah->cond);
+	}
+	pthread_mutex_unlock(&ah->lock);
+	return NULL;
+}
+
+/* start parsing the n paths of a glob ahead; NULL when not worth it */
+static struct ahead *
+ahead_start(const char *root, char **full, size_t n)
+{
+	if (n < 4)
+		return NULL;
+	struct ahead *ah = xcalloc(1, sizeof(*ah));
+	*ah = (struct ahead){.root = root, .full = full, .rootlen = strlen(root) + 1, .n = n};
+	ah->v = xcalloc(n, sizeof(*ah->v));
+	pthread_mutex_init(&ah->lock, NULL);
+	pthread_cond_init(&ah->cond, NULL);
+	if (pthread_create(&ah->th, NULL, ahead_loop, ah) != 0) {
+		pthread_mutex_destroy(&ah->lock);
+		pthread_cond_destroy(&ah->cond);
+		free(ah->v);
+		free(ah);
+		return NULL; /* no thread: one at a time, as always */
+	}
+	return ah;
+}
+
+/* point every location of the tree at file f (shared nodes once) */
+static void
+ahead_relocate(struct ynode *n, int32_t f)
+{
+	if (n->loc.file == f)
+		return;
+	n->loc.file = f;
+	for (size_t i = 0; i < n->n; i++)
+		ahead_relocate(n->items[i], f);
+}
+
+/* Fragment j, parsed, into tree: the adopted tree, or NULL when the main
+ * thread must load it the usual way (skip: it is not read at all) */
+static const struct ynode *
+ahead_take(struct ahead *ah, struct reader *r, size_t j, const char *rel, struct arena *tree, bool skip)
+{
+	if (!ah)
+		return NULL;
+	pthread_mutex_lock(&ah->lock);
+	/* help: parse fragments of the window while j is not parsed yet */
+	while (!skip && ah->v[j].state != AS_DONE) {
+		size_t k = ah->v[j].state == AS_FREE ? j : ahead_claim(ah, j + 1);
+		if (k == SIZE_MAX) {
+			pthread_cond_wait(&ah->cond, &ah->lock);
+			continue;
+		}
+		ah->v[k].state = AS_PARSING;
+		pthread_mutex_unlock(&ah->lock);
+		ahead_parse(ah, k);
+		pthread_mutex_lock(&ah->lock);
+		ah->v[k].state = AS_DONE;
+		pthread_cond_broadcast(&ah->cond);
+	}
+	while (skip && ah->v[j].state == AS_PARSING)
+		pthread_cond_wait(&ah->cond, &ah->lock);
+	ah->taken = j + 1;
+	pthread_cond_broadcast(&ah->cond);
+	pthread_mutex_unlock(&ah->lock);
+	struct aslot *sl = &ah->v[j];
+	if (skip || !sl->doc) {
+		free(sl->text);
+		arena_free(&sl->tree);
+		sl->text = NULL;
+		return NULL;
+	}
+	/* as loadfile does: the file, registered in order, then its tree */
+	int32_t f = diag_file(r->d, rel, sl->text, sl->len);
+	sl->text = NULL;
+	struct spec *s = r->s;
+	const char **files = arena_array(r->a, s->nfiles + 1, sizeof(*files));
+	if (s->nfiles)
+		memcpy(files, s->files, s->nfiles * sizeof(*files));
+	files[s->nfiles++] = arena_strdup(r->a, rel);
+	s->files = files;
+	ahead_relocate(sl->doc, f);
+	*tree = sl->tree;
+	sl->tree = (struct arena){0};
+	return sl->doc;
+}
+
+static void
+ahead_stop(struct ahead *ah)
+{
+	if (!ah)
+		return;
+	pthread_mutex_lock(&ah->lock);
+	ah->stop = true;
+	pthread_cond_broadcast(&ah->cond);
+	pthread_mutex_unlock(&ah->lock);
+	pthread_join(ah->th, NULL);
+	for (size_t i = 0; i < ah->n; i++) {
+		free(ah->v[i].text);
+		arena_free(&ah->v[i].tree);
+	}
+	pthread_mutex_destroy(&ah->lock);
+	pthread_cond_destroy(&ah->cond);
+	free(ah->v);
+	free(ah);
+}
+
 static void
 readinclude(struct reader *r, const struct ynode *n, const char *rootpath)
 {
@@ -1091,17 +1327,25 @@ readinclude(struct reader *r, const struct ynode *n, const char *rootpath)
 			diag_add(r->d, SEV_ERROR, items[i]->loc, "cannot expand include pattern '%s'", pat);
 			continue;
 		}
+		/* a partial read (only) reads few fragments: no parsing ahead */
+		struct ahead *ah = r->only ? NULL : ahead_start(r->root, g.gl_pathv, g.gl_pathc);
 		for (size_t j = 0; j < g.gl_pathc; j++) {
 			const char *rel = arena_strdup(r->a, g.gl_pathv[j] + rootlen);
-			if (strmap_get(&seen, rel) || (r->only && !strmap_get(r->only, rel)))
+			if (strmap_get(&seen, rel) || (r->only && !strmap_get(r->only, rel))) {
+				ahead_take(ah, r, j, rel, NULL, true);
 				continue;
+			}
 			strmap_put(&seen, rel, (void *)rel);
-			if (!spec_path_ok(r->d, r->root, rel, items[i]->loc, true))
-				continue;
-			/* one fragment's tree at a time: peak memory stays that of
-			 * the largest fragment, not of the whole spec */
+			/* one fragment's tree at a time (and the few parsed ahead):
+			 * peak memory stays that of the largest fragments, not of
+			 * the whole spec */
 			struct arena tree = {0};
-			const struct ynode *doc = loadfile(r, &tree, rel, items[i]->loc);
+			const struct ynode *doc = ahead_take(ah, r, j, rel, &tree, false);
+			if (!doc) {
+				if (!spec_path_ok(r->d, r->root, rel, items[i]->loc, true))
+					continue;
+				doc = loadfile(r, &tree, rel, items[i]->loc);
+			}
 			const struct ynode *v[LEN(rootkeys)], *k[LEN(rootkeys)];
 			if (doc && rd_fields(r, doc, "an included spec fragment", rootkeys, LEN(rootkeys), v, k)) {
 				/* a root key in a fragment: say where it belongs */
@@ -1115,6 +1359,7 @@ readinclude(struct reader *r, const struct ynode *n, const char *rootpath)
 			}
 			arena_free(&tree);
 		}
+		ahead_stop(ah);
 		globfree(&g);
 	}
 	strmap_free(&seen);

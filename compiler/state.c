@@ -213,6 +213,20 @@ state_commit(struct state *s)
 }
 
 void
+state_rollback(struct state *s)
+{
+	exec(s, "ROLLBACK", NULL);
+}
+
+void
+state_inputs_free(struct state_input *v, size_t n)
+{
+	for (size_t i = 0; v && i < n; i++)
+		free(v[i].path);
+	free(v);
+}
+
+void
 state_set_meta(struct state *s, const char *key, const char *value)
 {
 	sqlite3_stmt *st;
@@ -316,6 +330,12 @@ state_del_output(struct state *s, const char *path)
 	sqlite3_bind_text(st, 1, path, -1, SQLITE_STATIC);
 	sqlite3_step(st);
 	sqlite3_finalize(st);
+}
+
+void
+state_settle_outputs(struct state *s)
+{
+	exec(s, "UPDATE outputs SET pending=NULL WHERE pending IS NOT NULL", NULL);
 }
 
 void

@@ -60,12 +60,17 @@ struct state_output *state_output(struct state *s, const char *path);
 /* transactions around the writes below */
 int state_begin(struct state *s);
 int state_commit(struct state *s);
+void state_rollback(struct state *s);
+/* free n inputs made by compile_inputs (owned paths), and the array */
+void state_inputs_free(struct state_input *v, size_t n);
 void state_set_meta(struct state *s, const char *key, const char *value);
 /* make the inputs table hold exactly v, writing only the rows that differ */
 void state_sync_inputs(struct state *s, const struct state_input *v, size_t n);
 /* record an output dpc is about to write (pending) or has written */
 void state_put_output(struct state *s, const struct state_output *o);
 void state_del_output(struct state *s, const char *path);
+/* the pending hash of every output is what is in place now: clear them */
+void state_settle_outputs(struct state *s);
 void state_log_build(struct state *s, const char *spechash, long written, long deleted);
 
 void state_close(struct state *s);

@@ -138,6 +138,7 @@ outset_free(struct outset *o)
 			close(o->v[i].fd);
 	}
 	free(o->v);
+	strmap_free(&o->early);
 	*o = (struct outset){0};
 }
 

@@ -16,7 +16,10 @@
 # the current version. Then KILL_FRESH_RUNS (default 10) fresh builds (no
 # data/, no .dpc/) are killed the same way: what they leave must be whole
 # files, and the next build must finish the tree; these kills land within
-# the time the reference build took, so most catch the writer mid-way.
+# the time the reference build took, so most catch the writer mid-way (a
+# fresh build puts each layout root in place whole, at its end, so what
+# they leave is mostly nothing or everything; its next build writes over
+# the copy a killed one left in .dpc/tmp).
 #
 # A build slower than KILL_MAX_MS is only ever killed before it renames
 # anything: the last lines say how many kills landed while files were
