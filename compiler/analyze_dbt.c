@@ -178,7 +178,8 @@ dbt_project_read(struct analysis *an, const char *path, const char *text, size_t
 
 /* ---- tests ---- */
 
-static const char *const testnames[] = {"unique", "not_null", "accepted_values", "relationships"};
+/* by enum test_kind; row_count is the generic test dpc's dbt back end writes */
+static const char *const testnames[] = {"unique", "not_null", "accepted_values", "relationships", "dpc_row_count"};
 
 /* "ref('x')" → "x"; "source('a', 'b')" → "a.b"; NULL if it is neither */
 static const char *
@@ -213,6 +214,23 @@ arg(const struct ynode *v, const char *key)
 	return a ? a : get(v, key);
 }
 
+/* a dpc_row_count bound into *out (-1 when absent); false (warned) when it is not a count */
+static bool
+rowbound(struct rd *r, const struct ynode *v, const char *key, long long *out)
+{
+	const struct ynode *n = arg(v, key);
+	*out = -1;
+	if (!n)
+		return true;
+	long long x;
+	if (n->kind != Y_SCALAR || !yint(n, &x) || x < 0) {
+		warn(r, n, "dpc_row_count's %s is not a whole number of rows; left out", key);
+		return false;
+	}
+	*out = x;
+	return true;
+}
+
 /* one item of a tests: list into t; false (warned) when it is left out */
 static bool
 readtest(struct rd *r, const struct ynode *item, bool column_level, struct dbt_test *t)
@@ -230,13 +248,13 @@ readtest(struct rd *r, const struct ynode *item, bool column_level, struct dbt_t
 		warn(r, item, "a test is a name or a map with one key; left out");
 		return false;
 	}
-	*t = (struct dbt_test){.quote = -1, .at = at(r, name)};
+	*t = (struct dbt_test){.quote = -1, .min = -1, .max = -1, .at = at(r, name)};
 	size_t k = 0;
 	while (k < LEN(testnames) && strcmp(name->str, testnames[k]) != 0)
 		k++;
 	if (k == LEN(testnames)) {
-		warn(r, name, "test '%s' is not one a spec can hold (unique, not_null, accepted_values, relationships); left out",
-		     name->str);
+		warn(r, name, "test '%s' is not one a spec can hold (unique, not_null, accepted_values, relationships, "
+		     "dpc_row_count); left out", name->str);
 		return false;
 	}
 	t->kind = (enum test_kind)k;
@@ -244,7 +262,22 @@ readtest(struct rd *r, const struct ynode *item, bool column_level, struct dbt_t
 		warn(r, v, "the arguments of test '%s' are not a map; left out", name->str);
 		return false;
 	}
-	if (!column_level) {
+	if (t->kind == T_ROW_COUNT) {
+		if (column_level) {
+			warn(r, name, "dpc_row_count on a column; a spec holds it on a model or table; left out");
+			return false;
+		}
+		if (!rowbound(r, v, "min_count", &t->min) || !rowbound(r, v, "max_count", &t->max))
+			return false;
+		if (t->min < 0 && t->max < 0) {
+			warn(r, name, "dpc_row_count without min_count or max_count; left out");
+			return false;
+		}
+		if (t->min >= 0 && t->max >= 0 && t->min > t->max) {
+			warn(r, name, "dpc_row_count's min_count is more than its max_count; left out");
+			return false;
+		}
+	} else if (!column_level) {
 		t->column = str(arg(v, "column_name"));
 		if (!t->column) {
 			warn(r, name, "test '%s' on a model or table without column_name; left out", name->str);
@@ -793,9 +826,9 @@ testnodes(struct analysis *an, struct dbt_project *p, const char *owner, const c
 	  const char *column, const struct dbt_test *t, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
-		const char *col = column ? column : t[i].column;
+		const char *col = column ? column : t[i].column ? t[i].column : ""; /* dpc_row_count has none */
 		struct buf b = {0};
-		buf_printf(&b, "%s_%s_", testnames[t[i].kind], ownername);
+		buf_printf(&b, "%s_%s%s", testnames[t[i].kind], ownername, *col ? "_" : "");
 		for (const char *c = col; *c; c++) {
 			bool keep = (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9');
 			if (keep || b.data[b.len - 1] != '_')
@@ -804,7 +837,7 @@ testnodes(struct analysis *an, struct dbt_project *p, const char *owner, const c
 		const char *name = arena_strdup(&an->a, b.data);
 		buf_free(&b);
 		for (int k = 2; an_find(an, "dbt_test", name); k++)
-			name = arena_printf(&an->a, "%s_%s_%s_%d", testnames[t[i].kind], ownername, col, k);
+			name = arena_printf(&an->a, "%s_%s%s%s_%d", testnames[t[i].kind], ownername, *col ? "_" : "", col, k);
 		const char *id = an_node(an, "dbt_test", name, t[i].at, p->name, testnames[t[i].kind]);
 		an_edge(an, owner, id, "test", t[i].at);
 		if (t[i].kind != T_RELATIONSHIPS)

@@ -127,6 +127,7 @@ struct dbt_test {
 	const struct ynode *values; /* accepted_values: the sequence, typed as written */
 	int quote;                 /* accepted_values: -1 unset, 0, 1 */
 	const char *to, *field;    /* relationships: "model" or "source.table"; the column */
+	long long min, max;        /* dpc_row_count (the spec's row_count): -1 unset */
 	const char *severity, *where;
 	struct an_at at;
 };

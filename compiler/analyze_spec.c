@@ -51,7 +51,7 @@ defaultlayer(const char *name)
 
 /* ---- tests ---- */
 
-static const char *const testnames[] = {"unique", "not_null", "accepted_values", "relationships"};
+static const char *const testnames[] = {"unique", "not_null", "accepted_values", "relationships", "row_count"};
 
 /* can the spec hold this test, with what the proposal has? */
 static bool
@@ -75,7 +75,7 @@ static void
 testitem(struct sp *s, const struct dbt_test *t)
 {
 	struct yw *w = &s->w;
-	bool args = t->kind == T_ACCEPTED_VALUES || t->kind == T_RELATIONSHIPS;
+	bool args = t->kind == T_ACCEPTED_VALUES || t->kind == T_RELATIONSHIPS || t->kind == T_ROW_COUNT;
 	if (!args && !t->column && !t->severity && !t->where) {
 		yw_str(w, testnames[t->kind]);
 		return;
@@ -94,6 +94,15 @@ testitem(struct sp *s, const struct dbt_test *t)
 	} else if (t->kind == T_RELATIONSHIPS) {
 		yw_kv(w, "to", t->to);
 		yw_kv(w, "field", t->field);
+	} else if (t->kind == T_ROW_COUNT) {
+		if (t->min >= 0) {
+			yw_str(w, "min");
+			yw_int(w, t->min);
+		}
+		if (t->max >= 0) {
+			yw_str(w, "max");
+			yw_int(w, t->max);
+		}
 	}
 	yw_kv(w, "severity", t->severity);
 	yw_kv(w, "where", t->where);

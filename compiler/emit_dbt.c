@@ -182,6 +182,15 @@ sqlfile(struct dbt *d, const struct node *n, char *path)
 	outset_add(d->out, path, data, len, n->id);
 }
 
+void
+dbt_model_early(const struct graph *g, const struct node *n, struct outset *out)
+{
+	size_t len;
+	char *data = dbt_sqlfile(g, n, &len);
+	strmap_put(&out->early, n->id, (void *)1);
+	outset_add(out, dbt_model_path(g->spec, n), data, len, n->id);
+}
+
 /* what relationships point at, in dbt's words */
 static char *
 reltarget(const struct spec_test *t)
@@ -204,12 +213,13 @@ testconfig(struct yw *w, const struct spec_test *t)
 	yw_endmap(w);
 }
 
-/* one data_tests item; model-level tests carry column_name */
+/* one data_tests item; model-level tests carry column_name. dbt has no
+ * row_count test: the project gets its own generic test (rowcount_macro) */
 static void
 testitem(struct yw *w, const struct spec_test *t)
 {
-	static const char *const names[] = {"unique", "not_null", "accepted_values", "relationships"};
-	bool args = t->kind == T_ACCEPTED_VALUES || t->kind == T_RELATIONSHIPS;
+	static const char *const names[] = {"unique", "not_null", "accepted_values", "relationships", "dpc_row_count"};
+	bool args = t->kind == T_ACCEPTED_VALUES || t->kind == T_RELATIONSHIPS || t->kind == T_ROW_COUNT;
 	if (!args && !t->column && !t->severity && !t->where) {
 		yw_str(w, names[t->kind]);
 		return;
@@ -240,6 +250,18 @@ testitem(struct yw *w, const struct spec_test *t)
 		yw_kv(w, "field", t->field);
 		yw_endmap(w);
 		free(to);
+	} else if (t->kind == T_ROW_COUNT) {
+		yw_str(w, "arguments");
+		yw_map(w);
+		if (t->min >= 0) {
+			yw_str(w, "min_count");
+			yw_int(w, t->min);
+		}
+		if (t->max >= 0) {
+			yw_str(w, "max_count");
+			yw_int(w, t->max);
+		}
+		yw_endmap(w);
 	}
 	testconfig(w, t);
 	yw_endmap(w);
@@ -483,7 +505,8 @@ models(struct dbt *d)
 	size_t n;
 	const struct node **v = sorted(d->g, N_MODEL, &n);
 	for (size_t i = 0; i < n; i++)
-		sqlfile(d, v[i], dbt_model_path(d->s, v[i]));
+		if (!d->out->early.n || !strmap_get(&d->out->early, v[i]->id))
+			sqlfile(d, v[i], dbt_model_path(d->s, v[i]));
 	size_t nl;
 	const char **layers = layersof(v, n, &nl);
 	for (size_t l = 0; l < nl; l++) {
@@ -573,6 +596,34 @@ singulars(struct dbt *d)
 		if (v[i]->singular)
 			sqlfile(d, v[i], xasprintf("%s/tests/%s.sql", d->root, v[i]->name));
 	free(v);
+}
+
+/* the generic test behind row_count, written only when a spec uses it.
+ * dbt passes the model through get_where_subquery, so where: works as it
+ * does for dbt's own tests; the query is the one dpc run runs (checks.c) */
+static void
+rowcount_macro(struct dbt *d)
+{
+	bool used = false;
+	for (size_t i = 0; i < d->g->n && !used; i++)
+		used = d->g->nodes[i].test && d->g->nodes[i].test->kind == T_ROW_COUNT;
+	if (!used)
+		return;
+	struct buf b = {0};
+	buf_printf(&b, "-- %s\n", d->header);
+	buf_puts(&b,
+		 "{% test dpc_row_count(model, min_count=none, max_count=none) %}\n"
+		 "{#- one row, the count, when the relation has fewer than min_count\n"
+		 "    or more than max_count rows -#}\n"
+		 "select row_count\n"
+		 "from (select count(*) as row_count from {{ model }}) as counted\n"
+		 "where\n"
+		 "{%- if min_count is not none %} row_count < {{ min_count }}{% endif %}\n"
+		 "{%- if min_count is not none and max_count is not none %} or{% endif %}\n"
+		 "{%- if max_count is not none %} row_count > {{ max_count }}{% endif %}\n"
+		 "{% endtest %}\n");
+	size_t len = b.len;
+	outset_add(d->out, xasprintf("%s/tests/generic/dpc_row_count.sql", d->root), buf_take(&b), len, "project");
 }
 
 /* ".." per component of layout.dbt: the way back to the project root */
@@ -828,6 +879,7 @@ emit_dbt(const struct graph *g, struct outset *out)
 	models(&d);
 	seeds(&d);
 	singulars(&d);
+	rowcount_macro(&d);
 	selectors(&d);
 	gitignore(&d);
 	free(d.header);

@@ -11,7 +11,7 @@
 #include "util.h"
 #include "yamldoc.h"
 
-enum test_kind { T_UNIQUE, T_NOT_NULL, T_ACCEPTED_VALUES, T_RELATIONSHIPS };
+enum test_kind { T_UNIQUE, T_NOT_NULL, T_ACCEPTED_VALUES, T_RELATIONSHIPS, T_ROW_COUNT };
 
 struct spec_test {
 	enum test_kind kind;
@@ -23,6 +23,7 @@ struct spec_test {
 	const char *to;        /* relationships: "model" or "source.table" */
 	const char *field;     /* relationships: the column in `to` */
 	struct loc to_loc;
+	long long min, max;    /* row_count: the bounds on the number of rows, -1 unset */
 	const char *severity;  /* "error", "warn" or NULL */
 	const char *where;
 };

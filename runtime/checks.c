@@ -1,12 +1,13 @@
 /* checks.c: the data tests and the source freshness checks of dpc run.
  *
- * A generic test is the query dbt's own macro would run: it returns the
- * rows that break the rule, and the test fails (or, with severity warn,
- * warns) when there is any. A singular test is such a query already. The
- * first rows are kept as a sample for the report. A freshness check reads
- * the newest value of the source's loaded-at field and compares its age
- * with warn_after and error_after; times are read as SQLite reads them
- * (ISO 8601 text in UTC, or seconds or milliseconds since 1970). */
+ * A generic test is the query dbt's own macro would run (for row_count, the
+ * generic test the dbt back end writes): it returns the rows that break the
+ * rule, and the test fails (or, with severity warn, warns) when there is
+ * any. A singular test is such a query already. The first rows are kept as a
+ * sample for the report. A freshness check reads the newest value of the
+ * source's loaded-at field and compares its age with warn_after and
+ * error_after; times are read as SQLite reads them (ISO 8601 text in UTC, or
+ * seconds or milliseconds since 1970). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -101,6 +102,17 @@ checks_generic_sql(struct runner *r, struct rnode *x)
 		buf_free(&parent);
 		break;
 	}
+	case T_ROW_COUNT:
+		/* as the project's generic test dpc_row_count (emit_dbt.c) */
+		buf_printf(&q, "select row_count\nfrom (select count(*) as row_count from %s) as counted\nwhere",
+			   from.data);
+		if (t->min >= 0)
+			buf_printf(&q, " row_count < %lld", t->min);
+		if (t->min >= 0 && t->max >= 0)
+			buf_puts(&q, " or");
+		if (t->max >= 0)
+			buf_printf(&q, " row_count > %lld", t->max);
+		break;
 	}
 	x->body = buf_take(&q);
 	ok = true;
