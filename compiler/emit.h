@@ -39,6 +39,11 @@ struct outset {
 	/* with a writer: an unnamed file in path's folder for a streamed
 	 * output, or -1 (called without the lock) */
 	int (*open_stream)(void *arg, const char *path);
+	/* the ids of nodes whose files were added ahead of their back end (a
+	 * fresh build adds each model's dbt file as soon as the graph has
+	 * scanned its SQL: dbt_model_early); the back end skips them. Keys
+	 * borrowed */
+	struct strmap early;
 };
 
 /* A big output made piece by piece (the registry). Without a writer the
@@ -121,6 +126,9 @@ typedef void emit_fn(const struct graph *g, struct outset *out);
 char *dbt_sqlfile(const struct graph *g, const struct node *n, size_t *len);
 /* where a model's file goes: <layout.dbt>/models/<layer>/<name>.sql; owned */
 char *dbt_model_path(const struct spec *s, const struct node *n);
+/* add model n's dbt file to out now, while the graph is still being built
+ * (its SQL is scanned, its settings final); emit_dbt then leaves it out */
+void dbt_model_early(const struct graph *g, const struct node *n, struct outset *out);
 
 void emit_dbt(const struct graph *g, struct outset *out);
 /* the Dagster back end (emit_dagster.c): a dg project beside the dbt
@@ -133,6 +141,11 @@ char *dagster_pkg(const struct spec *s);
 /* a cron expression as Dagster's croniter-based check reads it (@daily
  * becomes 0 0 * * *, names become numbers); owned by the caller */
 char *dagster_cron(const char *cron);
+/* append s to b as a Python string literal in double quotes (quotes,
+ * backslashes and control characters escaped); emit_airflow uses it too */
+void dagster_pystr(struct buf *b, const char *s);
+/* append dg.AssetKey(["a", "b"]) for the asset key "a/b" */
+void dagster_assetkey(struct buf *b, const char *key);
 /* the Airflow migration (emit_airflow.c): inside the dg project, the
  * dagster-airlift component, proxied state and the assets of DAGs Dagster
  * runs; see docs/airflow.md */

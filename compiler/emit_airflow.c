@@ -384,46 +384,6 @@ upstream(const struct graph *g, const struct node *t, const char **keys)
 	return n;
 }
 
-static void
-pystr(struct buf *b, const char *s)
-{
-	buf_putc(b, '"');
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		switch (*p) {
-		case '"': buf_puts(b, "\\\""); break;
-		case '\\': buf_puts(b, "\\\\"); break;
-		case '\n': buf_puts(b, "\\n"); break;
-		case '\r': buf_puts(b, "\\r"); break;
-		case '\t': buf_puts(b, "\\t"); break;
-		default:
-			if (*p < 0x20 || *p == 0x7f)
-				buf_printf(b, "\\x%02x", *p);
-			else
-				buf_putc(b, (char)*p);
-		}
-	}
-	buf_putc(b, '"');
-}
-
-/* dg.AssetKey(["a", "b", "c"]) from "a/b/c" */
-static void
-pykey(struct buf *b, const char *key)
-{
-	buf_puts(b, "dg.AssetKey([");
-	for (const char *p = key;;) {
-		size_t n = strcspn(p, "/");
-		char *part = xstrndup(p, n);
-		pystr(b, part);
-		free(part);
-		p += n;
-		if (!*p)
-			break;
-		p++;
-		buf_puts(b, ", ");
-	}
-	buf_puts(b, "])");
-}
-
 /* an asset's description; a is NULL for an asset Airflow still runs */
 static char *
 taskdesc(const struct node *t, const struct aft *a)
@@ -432,21 +392,6 @@ taskdesc(const struct node *t, const struct aft *a)
 	return xasprintf("%sAirflow task %s (%s) of DAG %s, %s:%u",
 			 a && a->kind == AFT_NONE ? "NOT TRANSLATED: " : "", at->id, at->operator,
 			 t->airflow->dag_id, t->airflow->file, at->line);
-}
-
-/* the number of folders in a relative path ("data/dagster": 2) */
-static size_t
-depth(const char *path)
-{
-	size_t n = 0;
-	for (const char *p = path; *p;) {
-		size_t k = strcspn(p, "/");
-		if (k && !(k == 1 && *p == '.'))
-			n++;
-		p += k;
-		p += *p == '/';
-	}
-	return n;
 }
 
 /* the component's defs.yaml */
@@ -607,7 +552,7 @@ assetbody(struct buf *b, const struct node *t, const struct aft *a)
 			buf_printf(b, "    _on_path()\n    from %s import %s\n\n    %s(", a->module, a->function, a->function);
 		} else {
 			buf_puts(b, "    _from_dag_file(");
-			pystr(b, a->function);
+			dagster_pystr(b, a->function);
 			buf_puts(b, ")(");
 		}
 		if (a->args)
@@ -619,11 +564,11 @@ assetbody(struct buf *b, const struct node *t, const struct aft *a)
 	case AFT_BASH:
 		if (a->script) {
 			buf_puts(b, "    script = (_ROOT / _DAG_FILE).parent / ");
-			pystr(b, a->command);
+			dagster_pystr(b, a->command);
 			buf_puts(b, "\n    subprocess.run([\"bash\", str(script)], check=True)\n");
 		} else {
 			buf_puts(b, "    subprocess.run([\"bash\", \"-c\", ");
-			pystr(b, a->command);
+			dagster_pystr(b, a->command);
 			buf_puts(b, "], check=True)\n");
 		}
 		return;
@@ -635,7 +580,7 @@ assetbody(struct buf *b, const struct node *t, const struct aft *a)
 				      "asset by hand.", t->aftask->id, t->airflow->dag_id, t->airflow->file,
 				      t->aftask->line, a->why);
 		buf_puts(b, "    raise NotImplementedError(\n        ");
-		pystr(b, msg);
+		dagster_pystr(b, msg);
 		buf_puts(b, "\n    )\n");
 		free(msg);
 		return;
@@ -693,13 +638,13 @@ module(struct ae *x, const struct node *dag)
 		/* defs/airflow/<dag>/ or defs/airflow_migrated/: two folders below src/<pkg>/ */
 		char *dg = dagster_root(x->s);
 		/* <dg>/src/<pkg>/defs/airflow/<dag>/assets.py, or one folder less */
-		size_t up = 5 + depth(dg);
+		size_t up = 5 + path_depth(dg);
 		buf_printf(&b, "\n# the dpc project's root (pipeline.yaml's folder), from this file's place in\n"
 			       "# %s/src/; set DPC_PROJECT_ROOT when the package is installed elsewhere\n"
 			       "_ROOT = Path(os.environ.get(\"DPC_PROJECT_ROOT\") or Path(__file__).resolve().parents[%zu])\n"
 			       "_DAG_FILE = ",
 			   dg, up - (e->stage == STAGE_MIGRATED));
-		pystr(&b, e->file);
+		dagster_pystr(&b, e->file);
 		buf_putc(&b, '\n');
 		free(dg);
 	}
@@ -739,24 +684,24 @@ module(struct ae *x, const struct node *dag)
 			continue;
 		const struct aft *ak = &a[k];
 		buf_puts(&b, "\n\n@dg.asset(\n    key=");
-		pykey(&b, t[k].assetkey);
+		dagster_assetkey(&b, t[k].assetkey);
 		buf_puts(&b, ",\n");
 		size_t nu = upstream(x->g, &t[k], ups);
 		if (nu) {
 			buf_puts(&b, "    deps=[\n");
 			for (size_t u = 0; u < nu; u++) {
 				buf_puts(&b, "        ");
-				pykey(&b, ups[u]);
+				dagster_assetkey(&b, ups[u]);
 				buf_puts(&b, ",\n");
 			}
 			buf_puts(&b, "    ],\n");
 		}
 		char *desc = taskdesc(&t[k], ak);
 		buf_puts(&b, "    description=");
-		pystr(&b, desc);
+		dagster_pystr(&b, desc);
 		free(desc);
 		buf_puts(&b, ",\n    group_name=");
-		pystr(&b, dag->pyname);
+		dagster_pystr(&b, dag->pyname);
 		buf_printf(&b, ",\n    kinds={\"airflow\"%s},\n",
 			   ak->kind == AFT_PYTHON ? ", \"python\"" : ak->kind == AFT_BASH ? ", \"bash\"" : "");
 		if (ak->kind == AFT_NONE) {
@@ -768,7 +713,7 @@ module(struct ae *x, const struct node *dag)
 				tag[m++] = strchr("_.-", *p) || (*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'z') ||
 						   (*p >= 'A' && *p <= 'Z') ? *p : '_';
 			tag[m] = '\0';
-			pystr(&b, tag);
+			dagster_pystr(&b, tag);
 			buf_puts(&b, "},\n");
 		}
 		if (ak->retries > 0) {
@@ -793,10 +738,10 @@ module(struct ae *x, const struct node *dag)
 				       "# that the two never run the DAG at once\n"
 				       "schedule_%s = dg.ScheduleDefinition(\n    name=", dag->pyname);
 			char *name = xasprintf("airflow_%s", dag->pyname);
-			pystr(&b, name);
+			dagster_pystr(&b, name);
 			free(name);
 			buf_puts(&b, ",\n    cron_schedule=");
-			pystr(&b, c);
+			dagster_pystr(&b, c);
 			buf_puts(&b, strcmp(c, cron) != 0 ? ",  # " : ",\n");
 			if (strcmp(c, cron) != 0) {
 				for (const char *p = cron; *p; p++)
@@ -806,12 +751,12 @@ module(struct ae *x, const struct node *dag)
 			buf_puts(&b, "    execution_timezone=\"UTC\",\n    target=dg.AssetSelection.assets(\n");
 			for (size_t k = 0; k < nt; k++) {
 				buf_puts(&b, "        ");
-				pykey(&b, t[k].assetkey);
+				dagster_assetkey(&b, t[k].assetkey);
 				buf_puts(&b, ",\n");
 			}
 			buf_puts(&b, "    ),\n    description=");
 			char *desc = xasprintf("The schedule of Airflow DAG %s", e->dag_id);
-			pystr(&b, desc);
+			dagster_pystr(&b, desc);
 			free(desc);
 			buf_puts(&b, ",\n    default_status=dg.DefaultScheduleStatus.STOPPED,\n)\n");
 			free(c);

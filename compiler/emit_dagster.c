@@ -84,9 +84,8 @@ add(struct dg *d, const char *rel, struct buf *b)
 	outset_add(d->out, xasprintf("%s/%s", d->root, rel), buf_take(b), len, "project");
 }
 
-/* a Python string literal in double quotes */
-static void
-pystr(struct buf *b, const char *s)
+void
+dagster_pystr(struct buf *b, const char *s)
 {
 	buf_putc(b, '"');
 	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
@@ -205,21 +204,6 @@ pkgname(const char *project)
 	return p;
 }
 
-/* the number of folders in a relative path ("data/dagster": 2) */
-static size_t
-depth(const char *path)
-{
-	size_t n = 0;
-	for (const char *p = path; *p;) {
-		size_t k = strcspn(p, "/");
-		if (k && !(k == 1 && *p == '.'))
-			n++;
-		p += k;
-		p += *p == '/';
-	}
-	return n;
-}
-
 /* do two relative folders overlap (one is the other or holds it)? */
 static bool
 overlaps(const char *a, const char *b)
@@ -270,7 +254,7 @@ relpath(const char *from, const char *to)
 	if (*rest == '/')
 		rest++;
 	struct buf b = {0};
-	for (size_t k = depth(from + common); k > 0; k--)
+	for (size_t k = path_depth(from + common); k > 0; k--)
 		buf_puts(&b, k > 1 || *rest ? "../" : "..");
 	buf_puts(&b, rest);
 	if (!b.len)
@@ -320,15 +304,14 @@ keyof(const struct node *n)
 	}
 }
 
-/* dg.AssetKey(["a", "b"]) */
-static void
-pykey(struct buf *b, const char *key)
+void
+dagster_assetkey(struct buf *b, const char *key)
 {
 	buf_puts(b, "dg.AssetKey([");
 	for (const char *p = key;;) {
 		size_t n = strcspn(p, "/");
 		char *part = xstrndup(p, n);
-		pystr(b, part);
+		dagster_pystr(b, part);
 		free(part);
 		p += n;
 		if (!*p)
@@ -390,7 +373,7 @@ pytarget(struct buf *b, const struct strs *keys, const char *indent)
 	buf_printf(b, "%starget=dg.AssetSelection.assets(\n", indent);
 	for (size_t i = 0; i < keys->n; i++) {
 		buf_printf(b, "%s    ", indent);
-		pykey(b, keys->v[i]);
+		dagster_assetkey(b, keys->v[i]);
 		buf_puts(b, ",\n");
 	}
 	buf_printf(b, "%s),\n", indent);
@@ -653,25 +636,25 @@ assets(struct dg *d)
 		strs_uniq(&deps);
 		char *key = keyof(a);
 		buf_puts(&b, "\n\n@dg.asset(\n    key=");
-		pykey(&b, key);
+		dagster_assetkey(&b, key);
 		buf_puts(&b, ",\n");
 		if (deps.n) {
 			buf_puts(&b, "    deps=[\n");
 			for (size_t k = 0; k < deps.n; k++) {
 				buf_puts(&b, "        ");
-				pykey(&b, deps.v[k]);
+				dagster_assetkey(&b, deps.v[k]);
 				buf_puts(&b, ",\n");
 			}
 			buf_puts(&b, "    ],\n");
 		}
 		if (as->description) {
 			buf_puts(&b, "    description=");
-			pystr(&b, as->description);
+			dagster_pystr(&b, as->description);
 			buf_puts(&b, ",\n");
 		}
 		if (as->group) {
 			buf_puts(&b, "    group_name=");
-			pystr(&b, as->group);
+			dagster_pystr(&b, as->group);
 			buf_puts(&b, ",\n");
 		}
 		if (as->ntags) {
@@ -685,7 +668,7 @@ assets(struct dg *d)
 					continue;
 				if (k)
 					buf_puts(&b, ", ");
-				pystr(&b, tags[k]);
+				dagster_pystr(&b, tags[k]);
 				buf_puts(&b, ": \"\"");
 			}
 			free(tags);
@@ -693,9 +676,9 @@ assets(struct dg *d)
 		}
 		buf_puts(&b, "    kinds={\"python\"},\n)\n");
 		buf_printf(&b, "def asset_%s(context: dg.AssetExecutionContext):\n    return _call(context, ", a->name);
-		pystr(&b, as->python);
+		dagster_pystr(&b, as->python);
 		buf_puts(&b, ", ");
-		pystr(&b, as->function);
+		dagster_pystr(&b, as->function);
 		buf_puts(&b, ")\n");
 		free(key);
 		strs_free(&deps);
@@ -713,7 +696,7 @@ pyfield(struct buf *b, const char *name, const char *val)
 {
 	buf_printf(b, "    %s=", name);
 	if (val)
-		pystr(b, val);
+		dagster_pystr(b, val);
 	else
 		buf_puts(b, "None");
 	buf_puts(b, ",\n");
@@ -902,14 +885,14 @@ embeddings(struct dg *d)
 		buf_printf(&b, "    dimensions=%lld,\n    batch_size=%lld,\n", e->dimensions, e->batch_size);
 		embedsql(&b, e);
 		buf_puts(&b, ")\n\n\n@dg.asset(\n    key=");
-		pykey(&b, key);
+		dagster_assetkey(&b, key);
 		buf_puts(&b, ",\n    deps=[");
-		pykey(&b, from);
+		dagster_assetkey(&b, from);
 		buf_puts(&b, "],\n    description=");
 		char *desc = e->description ? xstrdup(e->description)
 					    : xasprintf("Vectors of %s.%s.%s by %s %s", e->schema, e->table->name,
 							e->text, e->provider.name, e->provider.model);
-		pystr(&b, desc);
+		dagster_pystr(&b, desc);
 		free(desc);
 		buf_puts(&b, ",\n    group_name=\"embeddings\",\n    kinds={\"python\", \"postgres\"},\n)\n");
 		buf_printf(&b, "def embed_%s(context: dg.AssetExecutionContext) -> dg.MaterializeResult:\n"
@@ -1014,9 +997,9 @@ schedules(struct dg *d)
 		}
 		char *cron = cronfor(sc->cron);
 		buf_printf(&b, "\nschedule_%s = dg.ScheduleDefinition(\n    name=", sc->name);
-		pystr(&b, sc->name);
+		dagster_pystr(&b, sc->name);
 		buf_puts(&b, ",\n    cron_schedule=");
-		pystr(&b, cron);
+		dagster_pystr(&b, cron);
 		if (strcmp(cron, sc->cron) != 0) {
 			buf_puts(&b, ",  # ");
 			pycomment(&b, sc->cron);
@@ -1025,12 +1008,12 @@ schedules(struct dg *d)
 			buf_puts(&b, ",\n");
 		}
 		buf_puts(&b, "    execution_timezone=");
-		pystr(&b, sc->timezone);
+		dagster_pystr(&b, sc->timezone);
 		buf_puts(&b, ",\n");
 		pytarget(&b, &keys, "    ");
 		if (sc->description) {
 			buf_puts(&b, "    description=");
-			pystr(&b, sc->description);
+			dagster_pystr(&b, sc->description);
 			buf_puts(&b, ",\n");
 		}
 		buf_puts(&b, "    default_status=dg.DefaultScheduleStatus.RUNNING,\n)\n");
@@ -1067,21 +1050,21 @@ connectors(struct dg *d, struct buf *b, const bool *used)
 	if (used[DB_POSTGRES]) {
 		/* the warehouse's connection, from the variables profiles.yml reads */
 		buf_puts(b, "\n\ndef _connect_warehouse():\n    return psycopg.connect(\n        host=_env(");
-		pystr(b, wh->host_env);
+		dagster_pystr(b, wh->host_env);
 		buf_puts(b, "),\n        port=os.environ.get(");
-		pystr(b, wh->port_env);
+		dagster_pystr(b, wh->port_env);
 		buf_puts(b, ") or \"5432\",\n        user=_env(");
-		pystr(b, wh->user_env);
+		dagster_pystr(b, wh->user_env);
 		buf_puts(b, "),\n        password=_env(");
-		pystr(b, wh->password_env);
+		dagster_pystr(b, wh->password_env);
 		buf_puts(b, "),\n        dbname=");
-		pystr(b, wh->database);
+		dagster_pystr(b, wh->database);
 		buf_puts(b, ",\n    )\n");
 	}
 	if (used[DB_SQLITE] || used[DB_DUCKDB]) {
 		buf_puts(b, "\n\ndef _warehouse_path():\n    # as profiles.yml: DPC_WAREHOUSE_PATH, else the spec's warehouse path\n"
 			    "    return os.environ.get(\"DPC_WAREHOUSE_PATH\") or str(_ROOT / ");
-		pystr(b, wh->path);
+		dagster_pystr(b, wh->path);
 		buf_puts(b, ")\n");
 	}
 	if (used[DB_SQLITE])
@@ -1224,20 +1207,20 @@ sensors(struct dg *d)
 		char *what = t->kind == N_TABLE ? xasprintf("%s.%s", t->apptable->schema, t->name)
 						: xasprintf("source %s.%s", t->source->name, t->table->name);
 		buf_printf(&b, "\n\n_%s = _Watch(\n    name=", se->name);
-		pystr(&b, se->name);
+		dagster_pystr(&b, se->name);
 		buf_puts(&b, ",\n    table=");
-		pystr(&b, what);
+		dagster_pystr(&b, what);
 		buf_puts(&b, ",\n");
 		sensorsql(&b, sn, t, db);
 		buf_puts(&b, ")\n\n\n@dg.sensor(\n    name=");
-		pystr(&b, se->name);
+		dagster_pystr(&b, se->name);
 		buf_puts(&b, ",\n");
 		pytarget(&b, &keys, "    ");
 		buf_printf(&b, "    minimum_interval_seconds=%lld,\n", se->interval);
 		char *desc = se->description ? xstrdup(se->description)
 					     : xasprintf("New rows in %s, by %s", what, sn->cursor);
 		buf_puts(&b, "    description=");
-		pystr(&b, desc);
+		dagster_pystr(&b, desc);
 		free(desc);
 		buf_puts(&b, ",\n    default_status=dg.DefaultSensorStatus.RUNNING,\n)\n");
 		buf_printf(&b, "def sensor_%s(context: dg.SensorEvaluationContext):\n"
@@ -1261,7 +1244,7 @@ emit_dagster(const struct graph *g, struct outset *out)
 	d.header = xasprintf(DPC_HEADER, what);
 	free(what);
 	/* defs/ → <pkg> → src → the dg project, then the project's own depth */
-	d.up = 3 + depth(d.root);
+	d.up = 3 + path_depth(d.root);
 	/* psycopg: embeddings write to Supabase; sensors may poll PostgreSQL */
 	bool psycopg = s->nembeddings > 0;
 	for (size_t i = 0; i < g->n && !psycopg; i++) {

@@ -371,11 +371,9 @@ starts(struct diags *d, const struct graph *g, const struct sel_term *t, struct 
 	return n;
 }
 
-/* mark what lies up to depth generations from the marked start nodes,
- * along deps (up) or users (down) */
-static void
-walk(const struct graph *g, const size_t *start, size_t nstart, int gens, bool up, bool *mark,
-     size_t *queue, int *level)
+void
+sel_walk(const struct graph *g, const size_t *start, size_t nstart, int gens, bool up, bool *mark,
+	 size_t *queue, int *level)
 {
 	size_t head = 0, tail = 0;
 	for (size_t i = 0; i < nstart; i++) {
@@ -424,9 +422,9 @@ sel_resolve(struct arena *a, struct diags *d, const struct graph *g, const struc
 		for (size_t i = 0; i < ns; i++)
 			mark[start[i]] = true;
 		if (t->up)
-			walk(g, start, ns, t->up, true, mark, queue, level);
+			sel_walk(g, start, ns, t->up, true, mark, queue, level);
 		if (t->down)
-			walk(g, start, ns, t->down, false, mark, queue, level);
+			sel_walk(g, start, ns, t->down, false, mark, queue, level);
 	}
 	size_t *v = NULL;
 	if (ok) {

@@ -41,4 +41,11 @@ bool sel_parse(struct arena *a, struct diags *d, struct loc loc, const char *tex
 size_t *sel_resolve(struct arena *a, struct diags *d, const struct graph *g,
 		    const struct selection *sel, struct loc loc, const char *text, size_t *count);
 
+/* Mark in mark what lies up to gens generations (SEL_ALL: all of them) from
+ * the nstart nodes in start, along deps (up) or users (down); the start
+ * nodes (distinct) are the caller's to mark. queue and level are the
+ * caller's scratch of g->n entries, level all -1 on entry and on return. */
+void sel_walk(const struct graph *g, const size_t *start, size_t nstart, int gens, bool up,
+	      bool *mark, size_t *queue, int *level);
+
 #endif

@@ -458,6 +458,20 @@ read_file(const char *path, size_t max, char **data, size_t *len)
 	return read_fd(fd, max, data, len, NULL);
 }
 
+size_t
+path_depth(const char *path)
+{
+	size_t n = 0;
+	for (const char *p = path; *p;) {
+		size_t k = strcspn(p, "/");
+		if (k && !(k == 1 && *p == '.'))
+			n++;
+		p += k;
+		p += *p == '/';
+	}
+	return n;
+}
+
 int
 open_beneath(int rootfd, const char *path, int flags, unsigned mode)
 {

@@ -125,6 +125,10 @@ const char *did_you_mean(const char *word, const char *const *cands, size_t n);
 /* compare for qsort over arrays of char * */
 int cmp_str(const void *a, const void *b);
 
+/* the number of folders in a relative path, "." parts not counted
+ * ("data/dagster": 2, "./data": 1) */
+size_t path_depth(const char *path);
+
 /* open path (relative) beneath the directory rootfd, refusing to leave it
  * through "..", absolute symlinks or symlinks pointing outside (EXDEV).
  * Returns a file descriptor or -1 with errno set. */

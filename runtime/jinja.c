@@ -193,6 +193,17 @@ newstr(struct rt *rt, const char *p, size_t n)
 	return mkstr(s, n);
 }
 
+/* the end of a string built in b: when st is OK, *out is a copy of it in the
+ * arena; b is freed either way. Returns st */
+static int
+bufstr(struct rt *rt, struct buf *b, int st, struct val *out)
+{
+	if (st == OK)
+		*out = newstr(rt, b->data ? b->data : "", b->len);
+	buf_free(b);
+	return st;
+}
+
 static struct list *
 newlist(struct rt *rt, size_t cap)
 {
@@ -645,10 +656,7 @@ tostr(struct rt *rt, const struct expr *at, const struct val *v, struct val *out
 	}
 	struct buf b = {0};
 	int st = put(rt, at, &b, v, false, 0);
-	if (st == OK)
-		*out = newstr(rt, b.data ? b.data : "", b.len);
-	buf_free(&b);
-	return st;
+	return bufstr(rt, &b, st, out);
 }
 
 /* write text into the current output, "\r\n" and "\r" as "\n" */
@@ -1198,17 +1206,6 @@ f_env_var(struct rt *rt, struct call *c, struct val *out)
 	return xerr(rt, c->at, false, "env_var('%s'): the environment variable is not set and no default was given", name);
 }
 
-/* config(...) renders nothing: the runner takes the model's settings from
- * the spec */
-static int
-f_config(struct rt *rt, struct call *c, struct val *out)
-{
-	(void)rt;
-	(void)c;
-	*out = mkstr("", 0);
-	return OK;
-}
-
 static int
 f_is_incremental(struct rt *rt, struct call *c, struct val *out)
 {
@@ -1228,7 +1225,8 @@ f_return(struct rt *rt, struct call *c, struct val *out)
 	return OK;
 }
 
-/* log() and exceptions.warn() render nothing */
+/* log(), exceptions.warn() and config(...) render nothing (the runner takes
+ * a model's settings from the spec, not from config()) */
 static int
 f_nothing(struct rt *rt, struct call *c, struct val *out)
 {
@@ -1315,7 +1313,7 @@ static const struct callable functions[] = {
 	[F_SOURCE] = {"source", f_source, {"source_name", "table_name"}},
 	[F_VAR] = {"var", f_var, {"name", "default"}},
 	[F_ENV_VAR] = {"env_var", f_env_var, {"name", "default"}},
-	[F_CONFIG] = {"config", f_config, {"*"}},
+	[F_CONFIG] = {"config", f_nothing, {"*"}},
 	[F_IS_INCREMENTAL] = {"is_incremental", f_is_incremental, {NULL}},
 	[F_RETURN] = {"return", f_return, {"value"}},
 	[F_LOG] = {"log", f_nothing, {"msg", "info"}},
@@ -1536,10 +1534,7 @@ fl_replace(struct rt *rt, struct call *c, struct val *out)
 		if (st == OK)
 			st = bput(rt, c->at, &b, p + run, n - run);
 	}
-	if (st == OK)
-		*out = newstr(rt, b.data ? b.data : "", b.len);
-	buf_free(&b);
-	return st;
+	return bufstr(rt, &b, st, out);
 }
 
 static int getattr_(struct rt *rt, const struct expr *at, const struct val *obj, const char *name, struct val *out);
@@ -1591,10 +1586,7 @@ fl_join(struct rt *rt, struct call *c, struct val *out)
 		if (st == OK)
 			st = put(rt, c->at, &b, &v, false, 0);
 	}
-	if (st == OK)
-		*out = newstr(rt, b.data ? b.data : "", b.len);
-	buf_free(&b);
-	return st;
+	return bufstr(rt, &b, st, out);
 }
 
 static int
@@ -2476,10 +2468,7 @@ m_join(struct rt *rt, struct call *c, struct val *out)
 		if (st == OK)
 			st = bput(rt, c->at, &b, l->v[i].u.s.p, l->v[i].u.s.n);
 	}
-	if (st == OK)
-		*out = newstr(rt, b.data ? b.data : "", b.len);
-	buf_free(&b);
-	return st;
+	return bufstr(rt, &b, st, out);
 }
 
 /* count(sub) and find(sub) */
@@ -2561,10 +2550,7 @@ m_format(struct rt *rt, struct call *c, struct val *out)
 		st = put(rt, c->at, &b, v, false, 0);
 		i = (size_t)(close - p);
 	}
-	if (st == OK)
-		*out = newstr(rt, b.data ? b.data : "", b.len);
-	buf_free(&b);
-	return st;
+	return bufstr(rt, &b, st, out);
 }
 
 static int
@@ -3840,10 +3826,7 @@ capturebody(struct rt *rt, const struct body *body, struct val *out)
 	rt->out = &b;
 	st = exec(rt, body);
 	rt->out = outer;
-	if (st == OK)
-		*out = newstr(rt, b.data ? b.data : "", b.len);
-	buf_free(&b);
-	return st;
+	return bufstr(rt, &b, st, out);
 }
 
 static int

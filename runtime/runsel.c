@@ -23,36 +23,25 @@ isdigit_(char c)
 	return c >= '0' && c <= '9';
 }
 
-/* mark what lies up to gens generations from the marked nodes, along deps
- * (up) or users (down) */
+/* mark up generations of ancestors and down of descendants of the marked
+ * nodes (the part's own): both walks start from them, as in select.c */
 static void
-walk(const struct graph *g, bool *mark, int gens, bool up)
+walk(const struct graph *g, bool *mark, int up, int down)
 {
-	size_t *queue = xcalloc(g->n + 1, sizeof(size_t));
-	int *level = xcalloc(g->n + 1, sizeof(int));
-	size_t head = 0, tail = 0;
+	size_t *start = xreallocarray(NULL, g->n + 1, sizeof(size_t));
+	size_t *queue = xreallocarray(NULL, g->n + 1, sizeof(size_t));
+	int *level = xreallocarray(NULL, g->n + 1, sizeof(int));
+	size_t n = 0;
 	for (size_t i = 0; i < g->n; i++) {
 		level[i] = -1;
-		if (mark[i]) {
-			queue[tail++] = i;
-			level[i] = 0;
-		}
+		if (mark[i])
+			start[n++] = i;
 	}
-	while (head < tail) {
-		size_t v = queue[head++];
-		if (gens != SEL_ALL && level[v] >= gens)
-			continue;
-		const struct node *n = &g->nodes[v];
-		size_t count = up ? n->ndeps : n->nusers;
-		for (size_t j = 0; j < count; j++) {
-			size_t w = up ? n->deps[j].to : n->users[j];
-			if (level[w] >= 0)
-				continue;
-			level[w] = level[v] + 1;
-			mark[w] = true;
-			queue[tail++] = w;
-		}
-	}
+	if (up)
+		sel_walk(g, start, n, up, true, mark, queue, level);
+	if (down)
+		sel_walk(g, start, n, down, false, mark, queue, level);
+	free(start);
 	free(queue);
 	free(level);
 }
@@ -126,10 +115,8 @@ part(struct runner *r, const char *opt, const char *text, size_t len, bool *mark
 			ok = false;
 		}
 		free(trimmed);
-		if (ok && up)
-			walk(g, mark, up, true);
-		if (ok && down)
-			walk(g, mark, down, false);
+		if (ok && (up || down))
+			walk(g, mark, up, down);
 	} else {
 		/* select.c reads the part, operators included */
 		struct selection sel;

@@ -14,23 +14,11 @@
 # VERBOSE=1 shows the scorer's full report on a pass too.
 set -u
 
-if [ $# -ne 1 ]; then
-	echo "usage: $0 DPC_BINARY" >&2
-	exit 2
-fi
-dpc=$1
-case $dpc in
-/*) ;;
-*/*) dpc=$(pwd)/$dpc ;;
-*) dpc=$(command -v "$dpc" || true) ;;
-esac
-if [ -z "$dpc" ] || [ ! -x "$dpc" ]; then
-	echo "$0: $1: not an executable" >&2
-	exit 2
-fi
+# shellcheck source-path=SCRIPTDIR source=../lib.sh
+. "$(dirname "$0")/../lib.sh"
+need_dpc "$@"
 
 here=$(cd "$(dirname "$0")" && pwd)
-py=/usr/bin/python3
 failed=0
 
 # the scorer itself: passes a perfect answer, fails a wrong one

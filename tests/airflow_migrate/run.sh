@@ -26,47 +26,12 @@
 # exits 1 if anything failed, 2 on a usage error. VERBOSE=1 lists passes.
 set -u
 
-if [ $# -ne 1 ]; then
-	echo "usage: $0 DPC_BINARY" >&2
-	exit 2
-fi
-dpc=$1
-case $dpc in
-/*) ;;
-*/*) dpc=$(pwd)/$dpc ;;
-*) dpc=$(command -v "$dpc" || true) ;;
-esac
-if [ -z "$dpc" ] || [ ! -x "$dpc" ]; then
-	echo "$0: $1: not an executable" >&2
-	exit 2
-fi
-
-top=$(cd "$(dirname "$0")/../.." && pwd)
+# shellcheck source-path=SCRIPTDIR source=../lib.sh
+. "$(dirname "$0")/../lib.sh"
+need_dpc "$@"
 here=$top/tests/airflow_migrate
-py=/usr/bin/python3
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/dpc-airflow.XXXXXX")
-trap 'rm -rf "$tmp"' EXIT
-trap 'exit 129' HUP
-trap 'exit 130' INT
-trap 'exit 143' TERM
+scratch airflow
 
-passed=0
-failed=0
-ok() {
-	passed=$((passed + 1))
-	[ -z "${VERBOSE:-}" ] || echo "ok   $1"
-}
-bad() {
-	failed=$((failed + 1))
-	echo "FAIL $1"
-	[ -z "${2:-}" ] || printf '%s\n' "$2" | head -40 | sed 's/^/     /'
-}
-# run NAME CMD...: passes when CMD exits 0
-run() {
-	name=$1
-	shift
-	if out=$("$@" 2>&1); then ok "$name"; else bad "$name" "$out"; fi
-}
 # fails NAME CODE CMD...: passes when CMD exits with CODE
 fails() {
 	name=$1 want=$2
@@ -314,5 +279,4 @@ d=$p/data/dagster
 y=$d/src/shop/defs/airflow/defs.yaml
 judges example
 
-echo "airflow_migrate: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+summary airflow_migrate

@@ -17,46 +17,11 @@
 # if anything failed, 2 on a usage error. VERBOSE=1 lists passes too.
 set -u
 
-if [ $# -ne 1 ]; then
-	echo "usage: $0 DPC_BINARY" >&2
-	exit 2
-fi
-dpc=$1
-case $dpc in
-/*) ;;
-*/*) dpc=$(pwd)/$dpc ;;
-*) dpc=$(command -v "$dpc" || true) ;;
-esac
-if [ -z "$dpc" ] || [ ! -x "$dpc" ]; then
-	echo "$0: $1: not an executable" >&2
-	exit 2
-fi
-
-top=$(cd "$(dirname "$0")/../.." && pwd)
-py=/usr/bin/python3
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/dpc-dagster.XXXXXX")
-trap 'rm -rf "$tmp"' EXIT
-trap 'exit 129' HUP
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-passed=0
-failed=0
-ok() {
-	passed=$((passed + 1))
-	[ -z "${VERBOSE:-}" ] || echo "ok   $1"
-}
-bad() {
-	failed=$((failed + 1))
-	echo "FAIL $1"
-	[ -z "${2:-}" ] || printf '%s\n' "$2" | head -30 | sed 's/^/     /'
-}
-# run NAME CMD...: a check that passes when CMD exits 0
-run() {
-	name=$1
-	shift
-	if out=$("$@" 2>&1); then ok "$name"; else bad "$name" "$out"; fi
-}
+# shellcheck source-path=SCRIPTDIR source=../lib.sh
+. "$(dirname "$0")/../lib.sh"
+need_dpc "$@"
+scratch dagster
+bad_lines=30
 
 # judges LABEL DIR: every judge on the dg project in DIR
 judges() {
@@ -205,5 +170,4 @@ if build project "$top/tests/dagster/project" "$p"; then
 	else ok "broken: pycheck rejects an undefined name"; fi
 fi
 
-echo "dagster: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+summary dagster

@@ -19,44 +19,13 @@
 # checks that pass.
 set -eu
 
-if [ $# -ne 1 ]; then
-	echo "usage: $0 DPC_BINARY" >&2
-	exit 2
-fi
-dpc=$1
-case $dpc in
-/*) ;;
-*/*) dpc=$(pwd)/$dpc ;;
-*) dpc=$(command -v "$dpc" || true) ;;
-esac
-if [ -z "$dpc" ] || [ ! -x "$dpc" ]; then
-	echo "$0: $1: not an executable" >&2
-	exit 2
-fi
-
-top=$(cd "$(dirname "$0")/../.." && pwd)
-py=/usr/bin/python3
+# shellcheck source-path=SCRIPTDIR source=../lib.sh
+. "$(dirname "$0")/../lib.sh"
+need_dpc "$@"
 validate=$top/tests/tools/validate_schema.py
 schemas=$top/specs/dbt
-
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/dpc-dbt-schemas.XXXXXX")
-trap 'rm -rf "$tmp"' EXIT
-trap 'exit 129' HUP
-trap 'exit 130' INT
-trap 'exit 141' PIPE
-trap 'exit 143' TERM
-
-passed=0
-failed=0
-ok() {
-	passed=$((passed + 1))
-	[ -z "${VERBOSE:-}" ] || echo "ok   $1"
-}
-bad() {
-	failed=$((failed + 1))
-	echo "FAIL $1"
-	[ -z "${2:-}" ] || printf '%s\n' "$2" | head -20 | sed 's/^/     /'
-}
+scratch dbt-schemas
+bad_lines=20
 
 # the schema of an emitted file, by its name; empty if there is none
 schema_of() {
@@ -507,5 +476,4 @@ packages:
   version: '1.0.0'
 EOF
 
-echo "dbt-schemas: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+summary dbt-schemas

@@ -70,6 +70,8 @@ pick "f1" --select tag:mart,tag:daily
 pick "f1 f2 i1 s1 s2" --select 'tag:staging s2+'
 pick "s0" --select source:src+
 pick "s1 s2" --select path:sql/staging
+# both ways from the part's own nodes: no sibling of i1 (f2) by way of s2
+pick "a b f1 i1 s1 s2" --select +path:sql/int/i1.sql+
 pick "s1 s2" --select path:sql/staging/
 pick "f1 f2" --select path:specs/marts.yaml
 pick "s1" --select path:sql/staging,+i1,tag:staging,1+i1 --exclude s2

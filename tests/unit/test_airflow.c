@@ -14,20 +14,7 @@
 #include "airflow.h"
 #include "diag.h"
 #include "util.h"
-
-static int npass, nfail;
-
-#define CHECK(cond, ...)                                                     \
-	do {                                                                 \
-		if (cond) {                                                  \
-			npass++;                                             \
-		} else {                                                     \
-			nfail++;                                             \
-			printf("FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond); \
-			printf(__VA_ARGS__);                                 \
-			putchar('\n');                                       \
-		}                                                            \
-	} while (0)
+#include "check.h"
 
 static struct py_scanner *scanner;
 
@@ -965,6 +952,5 @@ int main(void)
 	test_bounds();
 	test_json();
 	py_scanner_free(scanner);
-	printf("airflow: %d passed, %d failed\n", npass, nfail);
-	return nfail != 0;
+	return check_done("airflow");
 }

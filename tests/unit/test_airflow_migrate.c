@@ -14,36 +14,7 @@
 
 #include "compile.h"
 #include "migrate.h"
-
-static int npass, nfail;
-
-#define CHECK(cond, ...)                                                     \
-	do {                                                                 \
-		if (cond) {                                                  \
-			npass++;                                             \
-		} else {                                                     \
-			nfail++;                                             \
-			printf("FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond); \
-			printf(__VA_ARGS__);                                 \
-			putchar('\n');                                       \
-		}                                                            \
-	} while (0)
-
-static char dir[] = "/tmp/dpc-airflow-XXXXXX";
-
-static void
-put(const char *name, const char *text)
-{
-	char path[512];
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	char *slash = strrchr(path, '/');
-	*slash = '\0';
-	mkdir(path, 0777);
-	*slash = '/';
-	FILE *f = fopen(path, "w");
-	fputs(text, f);
-	fclose(f);
-}
+#include "check.h"
 
 static const char dagfile[] =
 	"from airflow import DAG\n"
@@ -100,10 +71,10 @@ test_uat(const char *stage, const char *file, const char *from, const char *to, 
 	char spec[256];
 	snprintf(spec, sizeof(spec), "version: 1\nproject: p\nairflow:\n  dags:\n    etl: {file: dags/etl.py, stage: %s}\n",
 		 stage);
-	put("pipeline.yaml", spec);
-	int fd = open(dir, O_RDONLY | O_DIRECTORY);
+	check_put("pipeline.yaml", spec);
+	int fd = open(check_dir, O_RDONLY | O_DIRECTORY);
 	struct compilation c;
-	bool ok = compile_run(&c, dir, fd, "pipeline.yaml");
+	bool ok = compile_run(&c, check_dir, fd, "pipeline.yaml");
 	CHECK(ok, "%s compiles", stage);
 	bool pass = false;
 	char *s = ok ? uat(&c, &pass) : NULL;
@@ -121,7 +92,7 @@ test_uat(const char *stage, const char *file, const char *from, const char *to, 
 static void
 test_splice(void)
 {
-	int fd = open(dir, O_RDONLY | O_DIRECTORY);
+	int fd = open(check_dir, O_RDONLY | O_DIRECTORY);
 	const char *dags[] = {"dags/etl.py"};
 	char **ids, *err;
 	size_t nids, nadded;
@@ -155,9 +126,9 @@ test_splice(void)
 int
 main(void)
 {
-	if (!mkdtemp(dir))
+	if (!check_scratch("airflow"))
 		return 1;
-	put("dags/etl.py", dagfile);
+	check_put("dags/etl.py", dagfile);
 	/* observe: the specs in defs.yaml; a dependency dropped, one added */
 	test_uat("observe", "defs.yaml", "          deps:\n          - airflow/etl/b\n", "",
 		 "\"missing\":[[\"airflow/etl/b\",\"airflow/etl/c\"]]");
@@ -172,10 +143,5 @@ main(void)
 	test_uat("proxy", "assets.py", "key=dg.AssetKey([\"airflow\", \"etl\", \"a\"])",
 		 "key=dg.AssetKey([\"airflow\", \"etl\", \"z\"])", "\"tasks_without_asset\":[\"a\"]");
 	test_splice();
-	char cmd[64];
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	if (system(cmd) != 0)
-		return 1;
-	printf("airflow_migrate: %d passed, %d failed\n", npass, nfail);
-	return nfail != 0;
+	return check_done("airflow_migrate");
 }

@@ -13,36 +13,7 @@
 #include "compile.h"
 #include "diff.h"
 #include "yamldoc.h"
-
-static int npass, nfail;
-
-#define CHECK(cond, ...)                                                     \
-	do {                                                                 \
-		if (cond) {                                                  \
-			npass++;                                             \
-		} else {                                                     \
-			nfail++;                                             \
-			printf("FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond); \
-			printf(__VA_ARGS__);                                 \
-			putchar('\n');                                       \
-		}                                                            \
-	} while (0)
-
-static char dir[] = "/tmp/dpc-core-XXXXXX";
-
-static void
-put(const char *name, const char *text)
-{
-	char path[512];
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	char *slash = strrchr(path, '/');
-	*slash = '\0';
-	mkdir(path, 0777);
-	*slash = '/';
-	FILE *f = fopen(path, "w");
-	fputs(text, f);
-	fclose(f);
-}
+#include "check.h"
 
 /* the first error's text, or "" */
 static const char *
@@ -63,7 +34,7 @@ test_yaml(void)
 	int32_t f = diag_file(&d, "t.yaml", strdup(text), strlen(text));
 	struct ynode *n = yaml_load(&a, &d, f, d.files[f].text, strlen(text));
 	CHECK(n && n->kind == Y_MAP && n->n == 4, "a map of two pairs");
-	unsigned line, col;
+	unsigned line = 0, col = 0;
 	CHECK(n && diag_linecol(&d, n->items[3]->items[1]->loc, &line, &col) && line == 4 && col == 5,
 	      "'y' is at 4:5, got %u:%u", line, col);
 	CHECK(n && !n->items[3]->items[1]->plain && n->items[1]->plain, "quoting is kept");
@@ -99,21 +70,21 @@ test_didyoumean(void)
 static bool
 compile_dir(struct compilation *c, int *fd)
 {
-	*fd = open(dir, O_RDONLY | O_DIRECTORY);
-	return compile_run(c, dir, *fd, "pipeline.yaml");
+	*fd = open(check_dir, O_RDONLY | O_DIRECTORY);
+	return compile_run(c, check_dir, *fd, "pipeline.yaml");
 }
 
 static void
 test_compile(void)
 {
-	put("pipeline.yaml",
+	check_put("pipeline.yaml",
 	    "version: 1\nproject: shop\n"
 	    "seeds: {raw: {csv: seeds/raw.csv}}\n"
 	    "models:\n"
 	    "  stg_a: {sql: sql/stg_a.sql, columns: {id: {tests: [unique, not_null]}}}\n"
 	    "  fct_b: {sql: \"select * from {{ ref('stg_a') }}\", materialized: table, tags: [daily]}\n");
-	put("sql/stg_a.sql", "select id from {{ ref('raw') }}\n");
-	put("seeds/raw.csv", "id\n1\n2\n");
+	check_put("sql/stg_a.sql", "select id from {{ ref('raw') }}\n");
+	check_put("seeds/raw.csv", "id\n1\n2\n");
 	struct compilation c1, c2;
 	int fd1, fd2;
 	bool ok1 = compile_dir(&c1, &fd1), ok2 = compile_dir(&c2, &fd2);
@@ -140,10 +111,10 @@ test_compile(void)
 	close(fd2);
 
 	/* a cycle and an unknown ref, both reported, with the path */
-	put("pipeline.yaml", "version: 1\nproject: shop\nmodels:\n"
-			     "  a: {sql: \"select * from {{ ref('b') }}\"}\n"
-			     "  b: {sql: \"select * from {{ ref('a') }} join {{ ref('ordrs') }}\"}\n"
-			     "  orders: {sql: \"select 1\"}\n");
+	check_put("pipeline.yaml", "version: 1\nproject: shop\nmodels:\n"
+				   "  a: {sql: \"select * from {{ ref('b') }}\"}\n"
+				   "  b: {sql: \"select * from {{ ref('a') }} join {{ ref('ordrs') }}\"}\n"
+				   "  orders: {sql: \"select 1\"}\n");
 	CHECK(!compile_dir(&c1, &fd1), "errors");
 	bool cyc = false, unk = false;
 	for (size_t i = 0; i < c1.diags.n; i++) {
@@ -170,16 +141,11 @@ test_diff(void)
 int
 main(void)
 {
-	if (!mkdtemp(dir))
+	if (!check_scratch("core"))
 		return 1;
 	test_yaml();
 	test_didyoumean();
 	test_compile();
 	test_diff();
-	char cmd[600];
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	if (system(cmd) != 0)
-		nfail++;
-	printf("core: %d passed, %d failed\n", npass, nfail);
-	return nfail != 0;
+	return check_done("core");
 }

@@ -5,20 +5,7 @@
 #include <string.h>
 
 #include "cron.h"
-
-static int npass, nfail;
-
-#define CHECK(cond, ...)                                                     \
-	do {                                                                 \
-		if (cond) {                                                  \
-			npass++;                                             \
-		} else {                                                     \
-			nfail++;                                             \
-			printf("FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond); \
-			printf(__VA_ARGS__);                                 \
-			putchar('\n');                                       \
-		}                                                            \
-	} while (0)
+#include "check.h"
 
 /* run check on s; the first message, or "" when it passed */
 static bool
@@ -141,6 +128,5 @@ main(void)
 	test_cron();
 	test_tz();
 	test_interval();
-	printf("cron: %d passed, %d failed\n", npass, nfail);
-	return nfail != 0;
+	return check_done("cron");
 }

@@ -8,20 +8,7 @@
 
 #include "csv.h"
 #include "util.h"
-
-static int npass, nfail;
-
-#define CHECK(cond, ...)                                                     \
-	do {                                                                 \
-		if (cond) {                                                  \
-			npass++;                                             \
-		} else {                                                     \
-			nfail++;                                             \
-			printf("FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond); \
-			printf(__VA_ARGS__);                                 \
-			putchar('\n');                                       \
-		}                                                            \
-	} while (0)
+#include "check.h"
 
 /* the cells as "a|b/c|~" */
 static char *
@@ -149,6 +136,5 @@ main(void)
 	test_good();
 	test_bad();
 	test_infer();
-	printf("test_csv: %d passed, %d failed\n", npass, nfail);
-	return nfail ? 1 : 0;
+	return check_done("csv");
 }

@@ -16,6 +16,7 @@
 
 #include "jinja.h"
 #include "util.h"
+#include "check.h"
 
 /* ---- the host: what dbt would answer ---- */
 
@@ -432,7 +433,6 @@ static const struct tcase cases[] = {
 /* ---- running them ---- */
 
 static struct jj_macros *macros;
-static size_t pass, fail;
 
 static void
 failf(const char *name, const char *fmt, const char *a, const char *b)
@@ -440,7 +440,7 @@ failf(const char *name, const char *fmt, const char *a, const char *b)
 	printf("FAIL %s: ", name);
 	printf(fmt, a, b);
 	printf("\n");
-	fail++;
+	nfail++;
 }
 
 /* check that r holds exactly one error like the case wants */
@@ -554,7 +554,7 @@ test_macro_errors(void)
 	jj_result_free(&errs);
 	jj_macros_free(m);
 	if (ok)
-		pass++;
+		npass++;
 
 	/* no files, NULL errs, NULL macros */
 	m = jj_macros_load(NULL, NULL, NULL, 0, NULL);
@@ -562,7 +562,7 @@ test_macro_errors(void)
 	if (!r.text || strcmp(r.text, "x") != 0) {
 		failf("no macro files", "%s%s", "render failed", "");
 	} else {
-		pass++;
+		npass++;
 	}
 	jj_result_free(&r);
 	jj_macros_free(m);
@@ -579,13 +579,13 @@ test_lengths(void)
 	if (!r.text || strcmp(r.text, "1") != 0)
 		failf("length is respected", "rendered %s%s", r.text ? r.text : "nothing", "");
 	else
-		pass++;
+		npass++;
 	jj_result_free(&r);
 	jj_render("a\0b{{ 'c' }}", 12, NULL, NULL, &r);
 	if (!r.text || r.len != 4 || memcmp(r.text, "a\0bc", 4) != 0)
 		failf("NUL in the text", "rendered %s%s", r.text ? r.text : "nothing", "");
 	else
-		pass++;
+		npass++;
 	jj_result_free(&r);
 	/* every prefix of a template: errors or text, never a crash */
 	const char *t = "{% macro m(a, b=[1, {'k': (2,)}]) -%} {{ a ~ b | join(',') }} {%- endmacro %}"
@@ -603,7 +603,7 @@ test_lengths(void)
 	if (bad || (jj_render(t, n, NULL, NULL, &r), !r.text || strcmp(r.text, "razrbz") != 0))
 		failf("every prefix", "%s%s", bad ? "a prefix broke a promise" : "the whole template rendered wrong", "");
 	else
-		pass++;
+		npass++;
 	jj_result_free(&r);
 }
 
@@ -624,7 +624,7 @@ test_depth(void)
 	if (r.text || r.nerrors != 1 || !strstr(r.errors[0].msg, "nested too deeply"))
 		failf("deep parentheses", "%s%s", r.text ? "rendered" : r.errors[0].msg, "");
 	else
-		pass++;
+		npass++;
 	jj_result_free(&r);
 	buf_free(&b);
 
@@ -634,7 +634,7 @@ test_depth(void)
 	if (r.text || r.nerrors != 1 || !strstr(r.errors[0].msg, "nested too deeply"))
 		failf("deep blocks", "%s%s", r.text ? "rendered" : r.errors[0].msg, "");
 	else
-		pass++;
+		npass++;
 	jj_result_free(&r);
 	buf_free(&b);
 
@@ -647,7 +647,7 @@ test_depth(void)
 	if (r.text || r.nerrors != 1 || !strstr(r.errors[0].msg, "nested more than"))
 		failf("long chain", "%s%s", r.text ? r.text : r.errors[0].msg, "");
 	else
-		pass++;
+		npass++;
 	jj_result_free(&r);
 	buf_free(&b);
 
@@ -656,7 +656,7 @@ test_depth(void)
 	if (r.text || r.nerrors != 1 || !strstr(r.errors[0].msg, "nested too deeply"))
 		failf("self-containing list", "%s%s", r.text ? r.text : r.errors[0].msg, "");
 	else
-		pass++;
+		npass++;
 	jj_result_free(&r);
 }
 
@@ -671,17 +671,16 @@ main(void)
 	macros = jj_macros_load(macro_texts, lens, macro_paths, LEN(macro_texts), &errs);
 	if (errs.nerrors) {
 		printf("FAIL the test's macro files: %u:%u %s\n", errs.errors[0].line, errs.errors[0].col, errs.errors[0].msg);
-		fail++;
+		nfail++;
 	}
 	jj_result_free(&errs);
 
 	for (size_t i = 0; i < LEN(cases); i++)
 		if (runcase(&cases[i]))
-			pass++;
+			npass++;
 	test_macro_errors();
 	test_lengths();
 	test_depth();
 	jj_macros_free(macros);
-	printf("jinja: %zu passed, %zu failed\n", pass, fail);
-	return fail != 0;
+	return check_done("jinja");
 }

@@ -7,20 +7,7 @@
 #include <string.h>
 
 #include "pyscan.h"
-
-static int npass, nfail;
-
-#define CHECK(cond, ...)                                                     \
-	do {                                                                 \
-		if (cond) {                                                  \
-			npass++;                                             \
-		} else {                                                     \
-			nfail++;                                             \
-			printf("FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond); \
-			printf(__VA_ARGS__);                                 \
-			putchar('\n');                                       \
-		}                                                            \
-	} while (0)
+#include "check.h"
 
 /* compare a new string with want, then free it (NULL matches NULL) */
 static bool
@@ -191,6 +178,5 @@ main(void)
 	test_facts(s);
 	test_errors(s);
 	py_scanner_free(s);
-	printf("%d passed, %d failed\n", npass, nfail);
-	return nfail != 0;
+	return check_done("pyscan");
 }

@@ -11,32 +11,7 @@
 
 #include "compile.h"
 #include "select.h"
-
-static int npass, nfail;
-
-#define CHECK(cond, ...)                                                     \
-	do {                                                                 \
-		if (cond) {                                                  \
-			npass++;                                             \
-		} else {                                                     \
-			nfail++;                                             \
-			printf("FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond); \
-			printf(__VA_ARGS__);                                 \
-			putchar('\n');                                       \
-		}                                                            \
-	} while (0)
-
-static char dir[] = "/tmp/dpc-select-XXXXXX";
-
-static void
-put(const char *name, const char *text)
-{
-	char path[512];
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	FILE *f = fopen(path, "w");
-	fputs(text, f);
-	fclose(f);
-}
+#include "check.h"
 
 /* the terms of text as "method:value:up:down" joined by spaces, or the
  * first error's message */
@@ -123,7 +98,7 @@ picked(const struct graph *g, const char *schedule, char *out, size_t size)
 static void
 test_resolve(void)
 {
-	put("pipeline.yaml",
+	check_put("pipeline.yaml",
 	    "version: 1\nproject: p\n"
 	    "sources: {raw: {tags: [ingest], tables: {trips: {}, stations: {}}}}\n"
 	    "tables:\n"
@@ -147,10 +122,10 @@ test_resolve(void)
 	    "  srctable: {cron: '@daily', select: 'source:raw.stations note_vectors+'}\n"
 	    "sensors:\n"
 	    "  notes_in: {on: notes, select: 'export'}\n");
-	put("job.py", "def export(context):\n    pass\n");
+	check_put("job.py", "def export(context):\n    pass\n");
 	struct compilation c;
-	int fd = open(dir, O_RDONLY | O_DIRECTORY);
-	bool ok = compile_run(&c, dir, fd, "pipeline.yaml");
+	int fd = open(check_dir, O_RDONLY | O_DIRECTORY);
+	bool ok = compile_run(&c, check_dir, fd, "pipeline.yaml");
 	CHECK(ok, "compiles: %s", c.diags.n ? c.diags.v[0].msg : "");
 	/* in node order: sources, seeds, models, tests, then tables and the rest */
 	static const struct {
@@ -189,12 +164,12 @@ test_resolve(void)
 	compile_free(&c);
 
 	/* unknown names: each a diagnostic with its did-you-mean */
-	put("pipeline.yaml", "version: 1\nproject: p\n"
-			     "sources: {raw: {tables: {trips: {}}}}\n"
-			     "models: {stg_trips: {sql: \"select * from {{ source('raw', 'trips') }}\", tags: [daily]}}\n"
-			     "schedules:\n"
-			     "  a: {cron: '@daily', select: '+stg_trip tag:dayly source:rwa source:raw.trip trips'}\n");
-	ok = compile_run(&c, dir, fd, "pipeline.yaml");
+	check_put("pipeline.yaml", "version: 1\nproject: p\n"
+				   "sources: {raw: {tables: {trips: {}}}}\n"
+				   "models: {stg_trips: {sql: \"select * from {{ source('raw', 'trips') }}\", tags: [daily]}}\n"
+				   "schedules:\n"
+				   "  a: {cron: '@daily', select: '+stg_trip tag:dayly source:rwa source:raw.trip trips'}\n");
+	ok = compile_run(&c, check_dir, fd, "pipeline.yaml");
 	static const char *const hints[] = {"stg_trips", "daily", "raw", "source:raw.trips", "source:raw.trips"};
 	CHECK(!ok && c.diags.nerrors == 5, "five errors: %zu", c.diags.nerrors);
 	for (size_t i = 0; i < c.diags.n && i < 5; i++)
@@ -207,14 +182,9 @@ test_resolve(void)
 int
 main(void)
 {
-	if (!mkdtemp(dir))
+	if (!check_scratch("select"))
 		return 1;
 	test_parse();
 	test_resolve();
-	char cmd[600];
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	if (system(cmd) != 0)
-		nfail++;
-	printf("select: %d passed, %d failed\n", npass, nfail);
-	return nfail != 0;
+	return check_done("select");
 }

@@ -14,6 +14,7 @@
 
 #include "sqlscan.h"
 #include "util.h"
+#include "check.h"
 
 #define MAXA 4
 #define MAXF 8
@@ -437,20 +438,9 @@ stress(const struct stresscase *st, size_t reps)
 int
 main(void)
 {
-	size_t pass = 0, fail = 0;
-
-	for (size_t i = 0; i < LEN(cases); i++) {
-		if (runcase(&cases[i]))
-			pass++;
-		else
-			fail++;
-	}
-	for (size_t i = 0; i < LEN(stresses); i++) {
-		if (stress(&stresses[i], 200000))
-			pass++;
-		else
-			fail++;
-	}
-	printf("sqlscan: %zu passed, %zu failed\n", pass, fail);
-	return fail != 0;
+	for (size_t i = 0; i < LEN(cases); i++)
+		check_count(runcase(&cases[i]));
+	for (size_t i = 0; i < LEN(stresses); i++)
+		check_count(stress(&stresses[i], 200000));
+	return check_done("sqlscan");
 }
