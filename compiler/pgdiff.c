@@ -286,19 +286,6 @@ putprivs(struct buf *b, unsigned privs)
 		}
 }
 
-/* a single-quoted SQL literal */
-static void
-putlit(struct buf *b, const char *s)
-{
-	buf_putc(b, '\'');
-	for (; *s; s++) {
-		if (*s == '\'')
-			buf_putc(b, '\'');
-		buf_putc(b, *s);
-	}
-	buf_putc(b, '\'');
-}
-
 /* ---- steps ---- */
 
 static void step(struct ctx *x, enum phase ph, bool destructive, struct buf *sql, const char *fmt, ...)
@@ -733,9 +720,9 @@ realtime(struct ctx *x, const struct pg_table *t, bool add)
 	buf_printf(&b, "do $dpc$\nbegin\n  if %sexists (\n    select 1 from pg_catalog.pg_publication_tables\n"
 		       "    where pubname = 'supabase_realtime' and schemaname = ",
 		   add ? "not " : "");
-	putlit(&b, t->schema);
+	buf_sqlstr(&b, t->schema);
 	buf_puts(&b, " and tablename = ");
-	putlit(&b, t->name);
+	buf_sqlstr(&b, t->name);
 	buf_printf(&b, "\n  ) then\n    alter publication supabase_realtime %s table ", add ? "add" : "drop");
 	pg_put_qname(&b, t->schema, t->name);
 	buf_puts(&b, ";\n  end if;\nend\n$dpc$");

@@ -211,6 +211,18 @@ buf_printf(struct buf *b, const char *fmt, ...)
 }
 
 void
+buf_sqlstr(struct buf *b, const char *s)
+{
+	buf_putc(b, '\'');
+	for (; *s; s++) {
+		if (*s == '\'')
+			buf_putc(b, '\'');
+		buf_putc(b, *s);
+	}
+	buf_putc(b, '\'');
+}
+
+void
 buf_free(struct buf *b)
 {
 	free(b->data);

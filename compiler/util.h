@@ -68,6 +68,8 @@ void buf_puts(struct buf *b, const char *s);
 void buf_putc(struct buf *b, char c);
 void buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void buf_vprintf(struct buf *b, const char *fmt, va_list ap);
+/* s as a single-quoted SQL string literal, quotes doubled */
+void buf_sqlstr(struct buf *b, const char *s);
 /* free the buffer's memory and reset it to empty */
 void buf_free(struct buf *b);
 /* take ownership of the bytes (never NULL); the buffer is reset */

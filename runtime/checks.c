@@ -26,18 +26,6 @@ rel(struct runner *r, struct rnode *x, size_t gi, struct buf *b)
 	return false;
 }
 
-static void
-quoted(struct buf *b, const char *s)
-{
-	buf_putc(b, '\'');
-	for (; *s; s++) {
-		if (*s == '\'')
-			buf_putc(b, '\'');
-		buf_putc(b, *s);
-	}
-	buf_putc(b, '\'');
-}
-
 bool
 checks_generic_sql(struct runner *r, struct rnode *x)
 {
@@ -74,7 +62,7 @@ checks_generic_sql(struct runner *r, struct rnode *x)
 			if (t->quote == 0)
 				buf_puts(&q, t->values[i]);
 			else
-				quoted(&q, t->values[i]);
+				buf_sqlstr(&q, t->values[i]);
 		}
 		buf_puts(&q, ")");
 		break;
