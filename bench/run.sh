@@ -16,6 +16,12 @@
 #   BENCH_SIZES="..."  run exactly these N instead (for quick local runs)
 #   BENCH_TMP=DIR      where the work folder goes (default /tmp); see "File
 #                      system" in bench/README.md for why it can matter
+#   BENCH_FS=fresh|tmpfs|dir
+#                      fresh (the default when run as root with mkfs.ext4 and
+#                      a loop device): each N works on an ext4 file system of
+#                      its own, made for it and unmounted after; tmpfs: on a
+#                      tmpfs of its own (no disk: what dpc itself costs);
+#                      dir: in the work folder, on whatever file system holds it
 #
 # Exit status: 0 when every measurement ran, whatever the targets say;
 # 1 when a command failed (its output is shown); 2 when something is missing.
@@ -35,7 +41,12 @@ command -v ninja >/dev/null 2>&1 || die "ninja is missing (Debian: ninja-build; 
 command -v cc >/dev/null 2>&1 || die "cc is missing"
 
 WORK=$(mktemp -d "${BENCH_TMP:-/tmp}/dpc-bench.XXXXXX")
-trap 'rm -rf "$WORK"' EXIT
+MOUNTED=""
+cleanup() {
+	for m in $MOUNTED; do umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null || true; done
+	rm -rf "$WORK"
+}
+trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
@@ -83,9 +94,45 @@ settle() { sync; }
 # the file of model i: gen.py pads numbers to at least 5 digits
 sqlfile() { find "$1/sql" -name "$(printf "m_%0${2}d.sql" "$3")" | head -n 1; }
 
+# a fresh file system per N: files freed by an earlier size (or by another
+# process) cannot slow down this one's file creation ("File system" in the
+# README). ext4 without a journal, like the VM disks this runs on, with its
+# inode tables written out by mkfs rather than by a background thread
+FS=${BENCH_FS:-}
+if [ -z "$FS" ]; then
+	FS=dir
+	[ "$(id -u)" = 0 ] && command -v mkfs.ext4 >/dev/null 2>&1 && command -v losetup >/dev/null 2>&1 &&
+		losetup -f >/dev/null 2>&1 && FS=fresh
+fi
+case $FS in fresh | tmpfs | dir) ;; *) die "BENCH_FS is fresh, tmpfs or dir, not '$FS'" ;; esac
+# area N: the folder the size-N measurements work in
+area() {
+	A=$WORK/fs-$1
+	mkdir -p "$A"
+	if [ "$FS" = tmpfs ]; then
+		mount -t tmpfs -o size=$(($1 * 200 + 1048576))k,nr_inodes=$(($1 * 24 + 100000)) dpc-bench "$A" ||
+			die "mounting a tmpfs on $A failed"
+		MOUNTED="$A $MOUNTED"
+	fi
+	[ "$FS" = fresh ] || return 0
+	img=$WORK/fs-$1.img
+	# about 120 KiB and 24 inodes per model cover every copy the run makes
+	truncate -s $(($1 * 120 + 1048576))K "$img"
+	mkfs.ext4 -q -F -O ^has_journal -N $(($1 * 24 + 100000)) -E lazy_itable_init=0,nodiscard "$img" ||
+		die "mkfs.ext4 failed on $img (BENCH_FS=dir skips the fresh file system)"
+	mount -o loop,noatime "$img" "$A" || die "mounting $img failed (BENCH_FS=dir skips the fresh file system)"
+	MOUNTED="$A $MOUNTED"
+}
+unarea() {
+	[ "$FS" != dir ] || return 0
+	umount "$WORK/fs-$1" && rm -f "$WORK/fs-$1.img"
+	MOUNTED=$(echo "$MOUNTED" | sed "s|$WORK/fs-$1 ||")
+}
+
 for N in $SIZES; do
 	say "N=$N: generating"
-	G=$WORK/gen-$N
+	area "$N"
+	G=$A/gen-$N
 	"$PY" bench/gen.py "$N" "$G"
 	# a project as its repository holds it: with its migration history
 	# (supabase/ is append-only, written once and committed), without the
@@ -107,13 +154,13 @@ for N in $SIZES; do
 	# Nothing is deleted until the end: see "File system" in the README ---
 	for k in 1 2 3; do
 		say "N=$N: cold build $k of 3, cp -r floor $k of 3"
-		C=$WORK/proj-$N-$k
+		C=$A/proj-$N-$k
 		cp -R "$G" "$C"
 		settle
 		sleep 3 # older than dpc's 2 s racily-clean window: stamps are trusted
 		timed "$WORK/cold.$N" "$WORK/cold.$N.$k.log" "$DPC" -C "$C" build
 		settle
-		timed "$WORK/cp.$N" "$WORK/cp.$N.log" cp -r "$C/data" "$WORK/cpdst-$N-$k"
+		timed "$WORK/cp.$N" "$WORK/cp.$N.log" cp -r "$C/data" "$A/cpdst-$N-$k"
 	done
 	putstats "$N" cold "$WORK/cold.$N"
 	put "$N" cold_rss "$(maxrss "$WORK/cold.$N")"
@@ -125,7 +172,7 @@ for N in $SIZES; do
 	# --- the ninja floor: one cp edge per output, reading a per-output input
 	# file (a copy of dpc's output, so the same sizes); built once here ---
 	say "N=$N: setting up the ninja floor over $nout outputs"
-	J=$WORK/ninja-$N
+	J=$A/ninja-$N
 	mkdir -p "$J"
 	cp -R "$C/data" "$J/in"
 	(
@@ -191,7 +238,7 @@ for N in $SIZES; do
 
 	# --- dpc check on a clean copy: the generated tree, no .dpc; 3 runs ---
 	say "N=$N: dpc check without state"
-	K=$WORK/check-$N
+	K=$A/check-$N
 	cp -R "$C" "$K"
 	rm -rf "$K/.dpc"
 	settle
@@ -201,16 +248,23 @@ for N in $SIZES; do
 	putstats "$N" check "$WORK/check.$N"
 	put "$N" check_rss "$(maxrss "$WORK/check.$N")"
 	put "$N" check_says "$(tail -n 1 "$WORK/check.$N.1.log")"
+	put "$N" fs "$(df -T "$A" 2>/dev/null | awk 'NR == 2 {print $2}') ($FS)"
+	unarea "$N"
 done
 
 # --- the table ---
+case $FS in
+fresh) FSDESC="a fresh ext4 (no journal) per size" ;;
+tmpfs) FSDESC="a tmpfs per size" ;;
+*) FSDESC="$(df -T "$WORK" 2>/dev/null | awk 'NR == 2 {print $2}') (the work folder)" ;;
+esac
 OUT=$WORK/table
 {
 	echo "dpc build-engine benchmark, $(date -u '+%Y-%m-%d %H:%M UTC')"
 	dirty=""
 	[ -z "$(git status --porcelain -- compiler 2>/dev/null)" ] || dirty=", with uncommitted changes in compiler/"
 	echo "dpc: $("$DPC" version 2>/dev/null | head -n 1) (build/dpc from commit $(git rev-parse --short HEAD 2>/dev/null || echo unknown)$dirty)"
-	echo "host: $(uname -sr), $(nproc 2>/dev/null || echo '?') CPUs, work dir on $(df -T "$WORK" 2>/dev/null | awk 'NR == 2 {print $2}'), load average $LOAD0 at start, $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo '?') at end"
+	echo "host: $(uname -sr), $(nproc 2>/dev/null || echo '?') CPUs, file system: $FSDESC, load average $LOAD0 at start, $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo '?') at end"
 	echo "wall-clock seconds: median (min-max); floors interleaved with the figure they bound"
 	awk -v sizes="$SIZES" '
 	function get(n, k) { return ((n SUBSEP k) in R) ? R[n, k] : "" }
@@ -270,6 +324,9 @@ OUT=$WORK/table
 		if (get(100000, "cold") != "" && get(10000, "cold") != "") {
 			v = med(100000, "cold") / med(10000, "cold")
 			printf "  %-46s %10.2fx   %s\n", "100,000 cold build <= 11x 10,000 cold build", v, verdict(v <= 11.0)
+			f = med(100000, "cp") / med(10000, "cp")
+			printf "  %-46s %10.2fx   (the file system scaling by itself)\n", "  the cp -r floor, 100,000 / 10,000", f
+			printf "  %-46s %10.2fx   (dpc over its floor: 1.00x is linear)\n", "  cold build / cp -r, 100,000 over 10,000", v / f
 		} else {
 			printf "  %-46s %11s   %s\n", "100,000 cold build <= 11x 10,000 cold build", "-", "not run (BENCH_FULL=1 runs it)"
 		}
