@@ -18,6 +18,11 @@ struct compile_options {
 	 * disk (a command that edits the spec checks its edit first) */
 	const char *spec_text;
 	size_t spec_len;
+	/* when set: files read from memory instead of disk, wherever the
+	 * compilation reads the project (the spec and its fragments, SQL, CSV,
+	 * Python, DAG files): an edit compiled before it is written
+	 * (specedit.h). Borrowed; NULL costs nothing */
+	const struct overlays *overlay;
 };
 
 struct compilation {

@@ -47,6 +47,7 @@ struct builder {
 	struct graph *g;
 	size_t cap;
 	struct prefetch *pf; /* NULL: files are read when needed */
+	const struct overlays *ov; /* files read from memory (spec_load_overlay), or NULL */
 	/* name tables for resolution and did-you-mean */
 	struct strmap refs;    /* model or seed name → node index + 1 */
 	struct strmap vars;
@@ -91,7 +92,13 @@ readinput(struct builder *b, const char *path, struct loc from, const char *what
 	int64_t stamp[3];
 	int e;
 	struct prefetch *pf = b->pf;
-	if (pf && pf->next < pf->n && strcmp(pf->v[pf->next].path, path) == 0) {
+	const struct overlay *o = b->ov ? overlay_find(b->ov, path) : NULL;
+	if (o) { /* an edit not written yet: no stamp, it is no input on disk */
+		memset(stamp, 0, sizeof(stamp));
+		e = o->len > INPUT_MAX_BYTES ? EFBIG : 0;
+		text = e ? NULL : xstrndup(o->text, o->len);
+		len = o->len;
+	} else if (pf && pf->next < pf->n && strcmp(pf->v[pf->next].path, path) == 0) {
 		struct pfile *p = &pf->v[pf->next];
 		pthread_mutex_lock(&pf->lock);
 		while (pf->ready <= pf->next)
@@ -1355,7 +1362,7 @@ graph_build_hooked(struct arena *a, struct diags *d, int rootfd, struct spec *s,
 		   bool (*model)(void *arg, const struct graph *g, const struct node *n), void *arg)
 {
 	struct graph *g = arena_alloc(a, sizeof(*g));
-	struct builder b = {.a = a, .d = d, .rootfd = rootfd, .g = g};
+	struct builder b = {.a = a, .d = d, .rootfd = rootfd, .g = g, .ov = s->overlay};
 	g->spec = s;
 	g->diags = d;
 	/* the node array at its final size: grown by doubling, it would hold
@@ -1413,7 +1420,8 @@ graph_build_hooked(struct arena *a, struct diags *d, int rootfd, struct spec *s,
 
 	/* read the files: SQL is scanned for what it reads, CSV checked */
 	size_t nbase = g->n;
-	prefetch_start(&b, nbase);
+	if (!b.ov) /* the files in memory come in no order the thread could follow */
+		prefetch_start(&b, nbase);
 	for (size_t i = 0; i < nbase; i++) {
 		struct node *n = &g->nodes[i];
 		if (n->model) {

@@ -22,67 +22,14 @@
 #include "compile.h"
 #include "cron.h"
 #include "migrate.h"
+#include "specedit.h"
 #include "yamldoc.h"
 
-/* ---- the edit to the spec ---- */
-
-struct edit {
-	size_t off, del; /* replace del bytes at off */
-	char *ins;       /* owned */
-};
-
-struct splice {
-	const char *text;
-	size_t len;
-	struct edit *v;
-	size_t n, cap;
-};
-
-static void
-edit(struct splice *sp, size_t off, size_t del, char *ins)
-{
-	VEC_PUSH(sp->v, sp->n, sp->cap);
-	sp->v[sp->n++] = (struct edit){off, del, ins};
-}
-
-static int
-cmpedit(const void *a, const void *b)
-{
-	const struct edit *x = a, *y = b;
-	return x->off < y->off ? -1 : x->off > y->off;
-}
-
-/* the column of byte off (0-based) */
-static size_t
-column(const char *text, size_t off)
-{
-	size_t c = 0;
-	while (off > c && text[off - c - 1] != '\n')
-		c++;
-	return c;
-}
-
-/* where the text of a node ends: its last scalar's end */
-static size_t
-nodeend(const struct ynode *n)
-{
-	if (n->kind == Y_SCALAR)
-		return n->loc.off + (n->slen ? n->loc.len : 0);
-	if (n->n == 0)
-		return n->loc.off + 2; /* {} or [] */
-	return nodeend(n->items[n->n - 1]);
-}
-
-/* where to insert lines after a node: the end of the line it ends on */
-static size_t
-lineafter(const char *text, size_t len, size_t pos)
-{
-	if (pos > 0 && pos <= len && text[pos - 1] == '\n')
-		return pos - 1; /* a block scalar ends after its newline */
-	while (pos < len && text[pos] != '\n')
-		pos++;
-	return pos;
-}
+/* ---- the edit to the spec ----
+ * The splicing (byte edits at the spans yamldoc.c reports, the quoting of
+ * scalars) is specedit.c's, which `dpc new` uses too; what is migrate's
+ * own is where each DAG's entry goes, and the entry's shape (a comment
+ * line in it when the DAG's schedule has no cron form). */
 
 static const struct ynode *
 field(const struct ynode *map, const char *key, const struct ynode **k)
@@ -96,33 +43,6 @@ field(const struct ynode *map, const char *key, const struct ynode **k)
 			return map->items[i + 1];
 		}
 	return NULL;
-}
-
-/* a YAML scalar for s: plain when it is a simple word no reader types, else
- * double-quoted */
-static void
-yscalar(struct buf *b, const char *s)
-{
-	static const char *const typed[] = {"null", "Null", "NULL", "true", "True", "TRUE", "false", "False",
-					    "FALSE", "yes", "Yes", "YES", "no", "No", "NO", "on", "On", "ON",
-					    "off", "Off", "OFF", "y", "Y", "n", "N", "~"};
-	bool plain = *s && !(*s >= '0' && *s <= '9') && *s != '-' && *s != '.';
-	for (const char *p = s; plain && *p; p++)
-		plain = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
-			strchr("_./-", *p);
-	for (size_t i = 0; plain && i < LEN(typed); i++)
-		plain = strcmp(s, typed[i]) != 0;
-	if (plain) {
-		buf_puts(b, s);
-		return;
-	}
-	buf_putc(b, '"');
-	for (; *s; s++) {
-		if (*s == '"' || *s == '\\')
-			buf_putc(b, '\\');
-		buf_putc(b, *s);
-	}
-	buf_putc(b, '"');
 }
 
 static void
@@ -145,11 +65,11 @@ entry(struct buf *b, const struct newdag *d, const char *stage, size_t in)
 {
 	buf_putc(b, '\n');
 	indent(b, in);
-	yscalar(b, d->dag_id);
+	sedit_scalar(b, d->dag_id);
 	buf_puts(b, ":\n");
 	indent(b, in + 2);
 	buf_puts(b, "file: ");
-	yscalar(b, d->file);
+	sedit_scalar(b, d->file);
 	if (d->schedule) {
 		buf_putc(b, '\n');
 		indent(b, in + 2);
@@ -287,7 +207,7 @@ migrate_splice(int rootfd, const char *specpath, const char *text, size_t len, c
 	char *result = NULL;
 	struct arena a = {0};
 	struct diags d = {0};
-	struct splice sp = {text, len, NULL, 0, 0};
+	struct sedit_splice sp = {text, len, sedit_crlf(text, len), NULL, 0, 0};
 	if (!readdags(rootfd, dagfiles, ndagfiles, &dags, &ndags, err))
 		goto out;
 	int32_t f = diag_file(&d, specpath, NULL, 0);
@@ -315,9 +235,9 @@ migrate_splice(int rootfd, const char *specpath, const char *text, size_t len, c
 	struct buf add = {0}; /* the new entries, each line after a newline */
 	size_t in = 4;        /* their indentation */
 	if (dv && dv->kind == Y_MAP && dv->n)
-		in = column(text, dv->items[0]->loc.off);
+		in = sedit_column(text, dv->items[0]->loc.off);
 	else if (dkey)
-		in = column(text, dkey->loc.off) + 2;
+		in = sedit_column(text, dkey->loc.off) + 2;
 	for (size_t i = 0; i < ndags; i++) {
 		const struct newdag *nd = &dags[i];
 		const struct ynode *ekey = NULL, *ev = dv && dv->kind == Y_MAP ? field(dv, nd->dag_id, &ekey) : NULL;
@@ -342,20 +262,20 @@ migrate_splice(int rootfd, const char *specpath, const char *text, size_t len, c
 		const struct ynode *fv = field(ev, "file", NULL);
 		if (fv && fv->kind == Y_SCALAR && strcmp(fv->str, nd->file) != 0) {
 			struct buf v = {0};
-			yscalar(&v, nd->file);
-			edit(&sp, fv->loc.off, fv->slen ? fv->loc.len : 0, buf_take(&v));
+			sedit_scalar(&v, nd->file);
+			sedit_splice_add(&sp, fv->loc.off, fv->slen ? fv->loc.len : 0, buf_take(&v));
 			changed = true;
 		}
 		const struct ynode *sv = field(ev, "stage", NULL);
 		if (stage && sv && sv->kind == Y_SCALAR && strcmp(sv->str, stage) != 0) {
-			edit(&sp, sv->loc.off, sv->slen ? sv->loc.len : 0, xstrdup(stage));
+			sedit_splice_add(&sp, sv->loc.off, sv->slen ? sv->loc.len : 0, xstrdup(stage));
 			changed = true;
 		} else if (stage && !sv) {
 			struct buf v = {0};
 			buf_putc(&v, '\n');
-			indent(&v, column(text, ev->items[0]->loc.off));
+			indent(&v, sedit_column(text, ev->items[0]->loc.off));
 			buf_printf(&v, "stage: %s", stage);
-			edit(&sp, lineafter(text, len, nodeend(ev)), 0, buf_take(&v));
+			sedit_splice_add(&sp, sedit_lineend(text, len, sedit_nodeend(text, len, ev)), 0, buf_take(&v));
 			changed = true;
 		}
 		if (changed) {
@@ -380,10 +300,10 @@ migrate_splice(int rootfd, const char *specpath, const char *text, size_t len, c
 				     "airflow:\n  dags:");
 			buf_put(&v, add.data, add.len);
 			buf_putc(&v, '\n');
-			edit(&sp, len, 0, buf_take(&v));
+			sedit_splice_add(&sp, len, 0, buf_take(&v));
 		} else if (!dkey) {
 			struct buf v = {0};
-			size_t kin = af->n ? column(text, af->items[0]->loc.off) : column(text, akey->loc.off) + 2;
+			size_t kin = af->n ? sedit_column(text, af->items[0]->loc.off) : sedit_column(text, akey->loc.off) + 2;
 			buf_putc(&v, '\n');
 			indent(&v, kin);
 			buf_puts(&v, "dags:");
@@ -393,40 +313,32 @@ migrate_splice(int rootfd, const char *specpath, const char *text, size_t len, c
 				entry(&ents, &dags[i], newstage, kin + 2);
 			buf_put(&v, ents.data, ents.len);
 			buf_free(&ents);
-			edit(&sp, lineafter(text, len, af->n ? nodeend(af) : akey->loc.off + akey->loc.len), 0,
-			     buf_take(&v));
+			size_t end = af->n ? sedit_nodeend(text, len, af) : akey->loc.off + akey->loc.len;
+			sedit_splice_add(&sp, sedit_lineend(text, len, end), 0, buf_take(&v));
 		} else if (!dv || ynull(dv) || emptyflow) {
 			/* dags: with nothing, null or {}: the entries go below the key */
 			if (emptyflow) {
 				size_t at = dv->loc.off;
 				while (at > 0 && text[at - 1] == ' ')
 					at--;
-				edit(&sp, at, dv->loc.off + 2 - at, xstrdup(""));
+				sedit_splice_add(&sp, at, dv->loc.off + 2 - at, xstrdup(""));
 			}
 			else if (dv && dv->slen)
-				edit(&sp, dv->loc.off, dv->loc.len, xstrdup(""));
-			size_t at = lineafter(text, len, dkey->loc.off + dkey->loc.len);
-			edit(&sp, at, 0, xstrndup(add.data, add.len));
+				sedit_splice_add(&sp, dv->loc.off, dv->loc.len, xstrdup(""));
+			size_t at = sedit_lineend(text, len, dkey->loc.off + dkey->loc.len);
+			sedit_splice_add(&sp, at, 0, xstrndup(add.data, add.len));
 		} else {
-			edit(&sp, lineafter(text, len, nodeend(dv)), 0, xstrndup(add.data, add.len));
+			size_t at = sedit_lineend(text, len, sedit_nodeend(text, len, dv));
+			sedit_splice_add(&sp, at, 0, xstrndup(add.data, add.len));
 		}
 	}
 	buf_free(&add);
-	/* apply, last first so that offsets hold */
-	qsort(sp.v, sp.n, sizeof(*sp.v), cmpedit);
-	struct buf outb = {0};
-	size_t at = 0;
-	for (size_t i = 0; i < sp.n; i++) {
-		buf_put(&outb, text + at, sp.v[i].off - at);
-		buf_puts(&outb, sp.v[i].ins);
-		at = sp.v[i].off + sp.v[i].del;
-	}
-	buf_put(&outb, text + at, len - at);
-	result = buf_take(&outb);
+	size_t outlen;
+	result = sedit_splice_apply(&sp, &outlen);
+	if (!result)
+		*err = xasprintf("%s: the edit does not fit the text (a bug in dpc); nothing was written", specpath);
 out:
-	for (size_t i = 0; i < sp.n; i++)
-		free(sp.v[i].ins);
-	free(sp.v);
+	sedit_splice_free(&sp);
 	for (size_t i = 0; i < ndags; i++) {
 		free(dags[i].dag_id), free(dags[i].file), free(dags[i].schedule), free(dags[i].comment);
 	}

@@ -26,6 +26,7 @@ struct reader {
 	bool fragment; /* reading an included file */
 	const char *roottext; /* when set: the root file's bytes, not read from disk */
 	size_t rootlen;
+	const struct overlays *ov; /* when set: files read from memory, not disk */
 	const struct strmap *only; /* when set: the fragments to read; others are skipped */
 	/* growable arrays while reading; copied to the spec at the end */
 	size_t capsources, capmodels, capseeds, captests;
@@ -74,6 +75,8 @@ void spec_read_sensor(struct reader *r, const struct ynode *key, const struct yn
 void spec_read_ci(struct reader *r, const struct ynode *n);
 /* spec_airflow.c: airflow: (root file only) */
 void spec_read_airflow(struct reader *r, const struct ynode *n);
+/* spec_app.c: ai: (root file only) */
+void spec_read_ai(struct reader *r, const struct ynode *n);
 /* once every file is read and the collections are in the arena: resolve
  * what tables: and embeddings: say about each other (references, from,
  * text, key) and the dbt sources tables appear under */

@@ -511,6 +511,35 @@ read_beneath(int rootfd, const char *path, size_t max, char **data, size_t *len,
 	return read_fd(fd, max, data, len, stamp);
 }
 
+/* compare two relative paths part by part, skipping "." parts and empty
+ * ones ("./a//b" is "a/b") */
+static bool
+samepath(const char *a, const char *b)
+{
+	for (;;) {
+		while (*a == '/' || (a[0] == '.' && (a[1] == '/' || !a[1])))
+			a += *a == '/' ? 1 : 1 + (a[1] == '/');
+		while (*b == '/' || (b[0] == '.' && (b[1] == '/' || !b[1])))
+			b += *b == '/' ? 1 : 1 + (b[1] == '/');
+		size_t n = strcspn(a, "/"), m = strcspn(b, "/");
+		if (n != m || memcmp(a, b, n) != 0)
+			return false;
+		if (!n)
+			return true;
+		a += n;
+		b += m;
+	}
+}
+
+const struct overlay *
+overlay_find(const struct overlays *ov, const char *path)
+{
+	for (size_t i = 0; ov && i < ov->n; i++)
+		if (samepath(ov->v[i].path, path))
+			return &ov->v[i];
+	return NULL;
+}
+
 bool
 is_ident(const char *s)
 {

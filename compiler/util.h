@@ -141,4 +141,20 @@ int open_beneath(int rootfd, const char *path, int flags, unsigned mode);
 int read_beneath(int rootfd, const char *path, size_t max, char **data, size_t *len,
 		 int64_t stamp[3]);
 
+/* Files given in memory instead of on disk: what an edit would write,
+ * compiled before it is (specedit.h). Paths are relative to the project;
+ * texts are borrowed. */
+struct overlay {
+	const char *path;
+	const char *text;
+	size_t len;
+};
+struct overlays {
+	const struct overlay *v;
+	size_t n;
+};
+/* the file of ov (which may be NULL) at path, "./" parts and doubled
+ * slashes aside; NULL when ov has none */
+const struct overlay *overlay_find(const struct overlays *ov, const char *path);
+
 #endif

@@ -1,0 +1,3 @@
+-- b: written by dpc new; make it yours
+select *
+from {{ ref('a') }}

@@ -1,0 +1,5 @@
+-- fct_b: yes
+select
+    id,
+    kind
+from {{ ref('stg_a') }}

@@ -1,0 +1,1 @@
+select id, kind, at from {{ source('raw', 'events') }}
