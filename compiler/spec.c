@@ -663,8 +663,8 @@ static const char *const strategies[] = {"append", "merge", "delete+insert", "in
 static const char *const schemachanges[] = {"ignore", "append_new_columns", "sync_all_columns", "fail"};
 
 /* the default layer from dbt's naming conventions */
-static const char *
-defaultlayer(const char *name)
+const char *
+spec_default_layer(const char *name)
 {
 	static const struct {
 		const char *prefix, *layer;
@@ -708,7 +708,7 @@ readmodel(struct reader *r, const struct ynode *key, const struct ynode *n)
 		m->layer_loc = v[M_LAYER]->loc;
 	}
 	if (!m->layer) {
-		m->layer = defaultlayer(name);
+		m->layer = spec_default_layer(name);
 		m->layer_loc = key->loc;
 	}
 	m->tags = rd_identlist(r, v[M_TAGS], "tag", &m->ntags);
@@ -918,6 +918,55 @@ readlayout(struct reader *r, const struct ynode *n)
 			 "layout roots '%s' and '%s' overlap", s->layout_dbt, s->layout_assets);
 }
 
+/* is path inside folder dir (or dir itself)? */
+static bool
+within(const char *path, const char *dir)
+{
+	size_t n = strlen(dir);
+	return strncmp(path, dir, n) == 0 && (path[n] == '\0' || path[n] == '/');
+}
+
+/* agents: true (the default), false, or {file: PATH.md}: where the root
+ * AGENTS.md goes. Read after layout: it may not lie in a generated folder,
+ * whose AGENTS.md dpc writes anyway */
+static void
+readagents(struct reader *r, const struct ynode *n)
+{
+	static const char *const keys[] = {"file"};
+	struct spec *s = r->s;
+	s->agents_file = "AGENTS.md";
+	bool on;
+	if (!n)
+		return;
+	if (n->kind == Y_SCALAR && n->plain && ybool(n, &on)) {
+		if (!on)
+			s->agents_file = NULL;
+		return;
+	}
+	if (n->kind != Y_MAP) {
+		diag_add(r->d, SEV_ERROR, n->loc, "agents must be true, false or {file: PATH.md}, not %s",
+			 ykindname(n));
+		return;
+	}
+	const struct ynode *v[LEN(keys)];
+	if (!rd_fields(r, n, "agents", keys, LEN(keys), v, NULL) || !v[0])
+		return;
+	const char *p = rd_path(r, v[0], "agents file", ".md", false);
+	if (!p)
+		return;
+	/* the Dagster project sits beside the dbt one (emit_dagster.c) */
+	const char *slash = strrchr(s->layout_dbt, '/');
+	char *dg = xasprintf("%.*s%sdagster", slash ? (int)(slash - s->layout_dbt) : 0, s->layout_dbt,
+			     slash ? "/" : "");
+	if (within(p, s->layout_dbt) || within(p, s->layout_assets) || within(p, dg))
+		diag_add(r->d, SEV_ERROR, v[0]->loc,
+			 "agents file '%s' is inside a folder dpc generates; put it outside %s, %s and %s", p,
+			 s->layout_dbt, s->layout_assets, dg);
+	else
+		s->agents_file = p;
+	free(dg);
+}
+
 enum { P_PACKAGE, P_VERSION, P_GIT, P_REVISION, P_NAME };
 static const char *const packagekeys[] = {"package", "version", "git", "revision", "name"};
 
@@ -1014,12 +1063,12 @@ readvars(struct reader *r, const struct ynode *n)
 enum {
 	R_VERSION, R_PROJECT, R_INCLUDE, R_WAREHOUSE, R_LAYOUT, R_VARS, R_PACKAGES, R_SOURCES,
 	R_MODELS, R_SEEDS, R_TESTS, R_TABLES, R_EMBEDDINGS, R_ASSETS, R_SCHEDULES, R_SENSORS,
-	R_SUPABASE, R_CI, R_AIRFLOW
+	R_SUPABASE, R_CI, R_AIRFLOW, R_AGENTS, R_AI
 };
 static const char *const rootkeys[] = {
 	"version", "project", "include", "warehouse", "layout", "vars", "packages",
 	"sources", "models", "seeds", "tests", "tables", "embeddings", "assets", "schedules",
-	"sensors", "supabase", "ci", "airflow",
+	"sensors", "supabase", "ci", "airflow", "agents", "ai",
 };
 
 /* read and parse one spec file; its tree lives in tree (a scratch arena) */
@@ -1030,9 +1079,14 @@ loadfile(struct reader *r, struct arena *tree, const char *path, struct loc from
 	char *text = NULL;
 	size_t len = 0;
 	int e;
+	const struct overlay *o = r->ov ? overlay_find(r->ov, path) : NULL;
 	if (r->roottext && !r->s->nfiles) { /* the root, given in memory */
 		text = xstrndup(r->roottext, r->rootlen);
 		len = r->rootlen;
+		e = len > SPEC_MAX_BYTES ? EFBIG : 0;
+	} else if (o) { /* an edit not written yet */
+		text = xstrndup(o->text, o->len);
+		len = o->len;
 		e = len > SPEC_MAX_BYTES ? EFBIG : 0;
 	} else {
 		e = read_file(full, SPEC_MAX_BYTES, &text, &len);
@@ -1327,8 +1381,9 @@ readinclude(struct reader *r, const struct ynode *n, const char *rootpath)
 			diag_add(r->d, SEV_ERROR, items[i]->loc, "cannot expand include pattern '%s'", pat);
 			continue;
 		}
-		/* a partial read (only) reads few fragments: no parsing ahead */
-		struct ahead *ah = r->only ? NULL : ahead_start(r->root, g.gl_pathv, g.gl_pathc);
+		/* a partial read (only) reads few fragments: no parsing ahead;
+		 * nor with files in memory, which loadfile reads */
+		struct ahead *ah = r->only || r->ov ? NULL : ahead_start(r->root, g.gl_pathv, g.gl_pathc);
 		for (size_t j = 0; j < g.gl_pathc; j++) {
 			const char *rel = arena_strdup(r->a, g.gl_pathv[j] + rootlen);
 			if (strmap_get(&seen, rel) || (r->only && !strmap_get(r->only, rel))) {
@@ -1378,13 +1433,14 @@ spec_load_only(struct arena *a, struct diags *d, const char *root, const char *p
 	return spec_load_text(a, d, root, path, only, NULL, 0);
 }
 
-struct spec *
-spec_load_text(struct arena *a, struct diags *d, const char *root, const char *path,
-	       const struct strmap *only, const char *text, size_t len)
+static struct spec *
+load(struct arena *a, struct diags *d, const char *root, const char *path, const struct strmap *only,
+     const char *text, size_t len, const struct overlays *ov)
 {
 	struct spec *s = arena_alloc(a, sizeof(*s));
 	struct reader r = {.a = a, .d = d, .root = root, .s = s, .only = only, .roottext = text,
-			   .rootlen = len};
+			   .rootlen = len, .ov = ov};
+	s->overlay = ov;
 	const struct ynode *doc = loadfile(&r, &r.tmp, path, NOLOC);
 	const struct ynode *v[LEN(rootkeys)];
 	if (!doc || !rd_fields(&r, doc, "the spec", rootkeys, LEN(rootkeys), v, NULL)) {
@@ -1409,11 +1465,13 @@ spec_load_text(struct arena *a, struct diags *d, const char *root, const char *p
 	}
 	readwarehouse(&r, v[R_WAREHOUSE]);
 	readlayout(&r, v[R_LAYOUT]);
+	readagents(&r, v[R_AGENTS]);
 	readvars(&r, v[R_VARS]);
 	readpackages(&r, v[R_PACKAGES]);
 	spec_read_supabase(&r, v[R_SUPABASE]); /* before tables: their default schema */
 	spec_read_ci(&r, v[R_CI]);
 	spec_read_airflow(&r, v[R_AIRFLOW]);
+	spec_read_ai(&r, v[R_AI]);
 	readbody(&r, v);
 	readinclude(&r, v[R_INCLUDE], path);
 	/* the collections grew on the heap; the spec's memory is the arena's */
@@ -1445,4 +1503,18 @@ spec_load_text(struct arena *a, struct diags *d, const char *root, const char *p
 	strmap_free(&r.indexnames);
 	arena_free(&r.tmp);
 	return s;
+}
+
+struct spec *
+spec_load_text(struct arena *a, struct diags *d, const char *root, const char *path,
+	       const struct strmap *only, const char *text, size_t len)
+{
+	return load(a, d, root, path, only, text, len, NULL);
+}
+
+struct spec *
+spec_load_overlay(struct arena *a, struct diags *d, const char *root, const char *path,
+		  const struct overlays *ov)
+{
+	return load(a, d, root, path, NULL, NULL, 0, ov);
 }

@@ -375,6 +375,27 @@ struct spec_airflow {
 	size_t ndags;
 };
 
+/* ai: the LLM dpc ai asks (compiler/llm.h, docs/ai.md). Root file only.
+ * Every field holds its default when the key is left out; the environment
+ * (DPC_AI_*) overrides some of them when dpc ai runs (llm_config_resolve) */
+struct spec_ai {
+	bool set;                /* the key was written */
+	struct loc loc;
+	const char *provider;    /* "openai" or "anthropic"; NULL: not written */
+	const char *model;       /* NULL: not written (DPC_AI_MODEL must say) */
+	const char *base_url;    /* http(s)://...; NULL: the provider's own */
+	const char *api_key_env; /* NULL: OPENAI_API_KEY or ANTHROPIC_API_KEY */
+	long long timeout;       /* seconds for one request; default 120 */
+	int max_retries;         /* after the first attempt; default 4 */
+	int repair_rounds;       /* dpc ai generate's rounds of compiler feedback; default 2 */
+	const char *structured_output; /* auto, json_schema, json_object, none; default auto */
+	long long max_response_kb;     /* the largest answer read; default 4096 */
+	long long max_tokens;    /* the answer's token budget; default 4096 */
+	const char *prompts;     /* the project's prompt templates; default dpc/prompts */
+};
+/* the defaults, for a spec without ai: */
+extern const struct spec_ai spec_ai_defaults;
+
 struct spec {
 	long long version;
 	const char *project;
@@ -406,12 +427,19 @@ struct spec {
 	size_t nsensors;
 	struct spec_ci ci;
 	struct spec_airflow airflow;
+	struct spec_ai ai;
+	/* agents: the AGENTS.md files for coding agents (emit_agents.c): the
+	 * root one's path, default "AGENTS.md"; NULL with agents: false */
+	const char *agents_file;
 	/* every file the spec was read from: the root first, then fragments */
 	const char **files;
 	size_t nfiles;
 	/* directories an include glob scanned: a new file there changes the spec */
 	const char **globdirs;
 	size_t nglobdirs;
+	/* files read from memory instead of disk (spec_load_overlay), which the
+	 * graph reads its SQL, CSV and Python through too; NULL normally */
+	const struct overlays *overlay;
 };
 
 /* Read the spec rooted at path (relative to root, usually "pipeline.yaml")
@@ -431,6 +459,17 @@ struct spec *spec_load_only(struct arena *a, struct diags *d, const char *root, 
  * the root file by path, with text's lines. */
 struct spec *spec_load_text(struct arena *a, struct diags *d, const char *root, const char *path,
 			    const struct strmap *only, const char *text, size_t len);
+
+/* The same as spec_load, with the files of ov (the root spec, fragments)
+ * read from memory where ov has them: an edit compiled before it is
+ * written. ov must outlive the spec (the graph reads through it). */
+struct spec *spec_load_overlay(struct arena *a, struct diags *d, const char *root, const char *path,
+			       const struct overlays *ov);
+
+/* the layer a model is in when the spec does not say: from dbt's naming
+ * conventions (stg_ staging, int_ intermediate, fct_ dim_ mart_ marts,
+ * rpt_ reports; else marts) */
+const char *spec_default_layer(const char *name);
 
 /* the family of a SQL type as a table column writes it ("bigint",
  * "varchar(20)", "timestamp with time zone"); arrays are SQL_OTHER */

@@ -1304,3 +1304,127 @@ spec_app_finish(struct reader *r)
 	for (size_t i = 0; i < s->nembeddings; i++)
 		resolveembedding(r, &s->embeddings[i]);
 }
+
+/* ai: the LLM dpc ai asks (llm.c reads it, with the environment on top) */
+
+const struct spec_ai spec_ai_defaults = {
+	.loc = {-1, 0, 0},
+	.timeout = 120,
+	.max_retries = 4,
+	.repair_rounds = 2,
+	.structured_output = "auto",
+	.max_response_kb = 4096,
+	.max_tokens = 4096,
+	.prompts = "dpc/prompts",
+};
+
+enum {
+	AI_PROVIDER, AI_MODEL, AI_BASE_URL, AI_API_KEY_ENV, AI_TIMEOUT, AI_MAX_RETRIES, AI_REPAIR_ROUNDS,
+	AI_STRUCTURED, AI_MAX_RESPONSE_KB, AI_MAX_TOKENS, AI_PROMPTS, AI_API_KEY
+};
+/* api_key is known only to say that a key never goes into the spec */
+static const char *const aikeys[] = {"provider", "model", "base_url", "api_key_env", "timeout",
+				     "max_retries", "repair_rounds", "structured_output",
+				     "max_response_kb", "max_tokens", "prompts", "api_key"};
+static const char *const aiproviders[] = {"openai", "anthropic"};
+static const char *const aistructured[] = {"auto", "json_schema", "json_object", "none"};
+
+/* a whole number from lo to hi; false (reported) otherwise */
+static bool
+rd_range(struct reader *r, const struct ynode *n, const char *what, long long lo, long long hi,
+	 long long *out)
+{
+	long long v;
+	if (n->kind != Y_SCALAR || !n->plain || !yint(n, &v) || v < lo || v > hi) {
+		diag_add(r->d, SEV_ERROR, n->loc, "%s must be a whole number from %lld to %lld", what, lo, hi);
+		return false;
+	}
+	*out = v;
+	return true;
+}
+
+/* http:// or https://, a host, and no spaces, quotes or control characters:
+ * the URL goes to libcurl as it is */
+static bool
+ishttpurl(const char *s)
+{
+	const char *rest = strncmp(s, "https://", 8) == 0 ? s + 8 : strncmp(s, "http://", 7) == 0 ? s + 7 : NULL;
+	if (!rest || !*rest || *rest == '/')
+		return false;
+	for (const char *p = s; *p; p++)
+		if ((unsigned char)*p <= ' ' || *p == 0x7f || strchr("\"'<>\\`", *p))
+			return false;
+	return true;
+}
+
+void
+spec_read_ai(struct reader *r, const struct ynode *n)
+{
+	struct spec_ai *ai = &r->s->ai;
+	*ai = spec_ai_defaults;
+	const struct ynode *v[LEN(aikeys)];
+	if (!n || !rd_fields(r, n, "ai", aikeys, LEN(aikeys), v, NULL))
+		return;
+	ai->set = true;
+	ai->loc = n->loc;
+	if (v[AI_API_KEY])
+		diag_add(r->d, SEV_ERROR, v[AI_API_KEY]->loc,
+			 "an API key never goes into the spec; name the environment variable that holds it "
+			 "with api_key_env (default OPENAI_API_KEY or ANTHROPIC_API_KEY)");
+	if (v[AI_PROVIDER])
+		ai->provider = rd_oneof(r, v[AI_PROVIDER], "provider", aiproviders, LEN(aiproviders));
+	if (v[AI_MODEL]) {
+		const char *m = rd_str(r, v[AI_MODEL], "model");
+		bool ok = m && *m;
+		for (const char *p = m; ok && *p; p++)
+			ok = (unsigned char)*p > ' ' && *p != 0x7f;
+		if (m && !ok)
+			diag_add(r->d, SEV_ERROR, v[AI_MODEL]->loc,
+				 "model '%s' must be a model's name, without spaces or control characters", m);
+		else
+			ai->model = m;
+	}
+	if (v[AI_BASE_URL]) {
+		const char *u = rd_str(r, v[AI_BASE_URL], "base_url");
+		if (u && !ishttpurl(u))
+			diag_add(r->d, SEV_ERROR, v[AI_BASE_URL]->loc,
+				 "base_url '%s' is not an http:// or https:// URL (like "
+				 "http://localhost:11434/v1); no spaces or quotes", u);
+		else
+			ai->base_url = u;
+	}
+	if (v[AI_API_KEY_ENV])
+		ai->api_key_env = rd_envname(r, v[AI_API_KEY_ENV], "api_key_env");
+	if (v[AI_TIMEOUT]) {
+		/* seconds, or a duration with a unit as a sensor's interval takes */
+		const struct ynode *t = v[AI_TIMEOUT];
+		long long secs = 0;
+		bool ok = t->kind == Y_SCALAR && t->str &&
+			  ((t->plain && yint(t, &secs)) || interval_parse(t->str, &secs));
+		if (!ok || secs < 1 || secs > 3600)
+			diag_add(r->d, SEV_ERROR, t->loc,
+				 "timeout must be from 1 second to 1 hour: a number of seconds (120) or a number "
+				 "and a unit s, m or h (90s, 2m)");
+		else
+			ai->timeout = secs;
+	}
+	long long x;
+	if (v[AI_MAX_RETRIES] && rd_range(r, v[AI_MAX_RETRIES], "max_retries", 0, 10, &x))
+		ai->max_retries = (int)x;
+	if (v[AI_REPAIR_ROUNDS] && rd_range(r, v[AI_REPAIR_ROUNDS], "repair_rounds", 0, 10, &x))
+		ai->repair_rounds = (int)x;
+	if (v[AI_STRUCTURED])
+		ai->structured_output = rd_oneof(r, v[AI_STRUCTURED], "structured_output", aistructured,
+						 LEN(aistructured));
+	if (!ai->structured_output)
+		ai->structured_output = "auto";
+	if (v[AI_MAX_RESPONSE_KB] && rd_range(r, v[AI_MAX_RESPONSE_KB], "max_response_kb", 1, 65536, &x))
+		ai->max_response_kb = x;
+	if (v[AI_MAX_TOKENS] && rd_range(r, v[AI_MAX_TOKENS], "max_tokens", 1, 1000000, &x))
+		ai->max_tokens = x;
+	if (v[AI_PROMPTS]) {
+		const char *p = rd_path(r, v[AI_PROMPTS], "prompts", NULL, false);
+		if (p)
+			ai->prompts = p;
+	}
+}

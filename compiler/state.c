@@ -145,6 +145,22 @@ colhash(sqlite3_stmt *st, int col, bool *ok)
 	return h;
 }
 
+bool
+state_open_existing(struct state *s, const char *root)
+{
+	char *dir = xasprintf("%s/.dpc", root), *db = xasprintf("%s/state.db", dir), *err = NULL;
+	struct stat sb;
+	bool ok = stat(db, &sb) == 0;
+	if (ok && (state_open(s, dir, &err) != 0 || state_load(s, &err) != 0)) {
+		state_close(s);
+		ok = false;
+	}
+	free(err);
+	free(db);
+	free(dir);
+	return ok;
+}
+
 int
 state_load(struct state *s, char **err)
 {

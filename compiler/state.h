@@ -52,6 +52,10 @@ struct state {
 int state_open(struct state *s, const char *dir, char **err);
 /* load the input and output tables into memory */
 int state_load(struct state *s, char **err);
+/* open and load root/.dpc/state.db when there is one, for a plan that
+ * writes nothing; false (s closed) when there is none or it cannot be read:
+ * a clean clone has no state, and the plan then counts every file as new */
+bool state_open_existing(struct state *s, const char *root);
 /* the stored meta value for key, or NULL; owned by the caller */
 char *state_meta(struct state *s, const char *key);
 
@@ -74,6 +78,58 @@ void state_settle_outputs(struct state *s);
 void state_log_build(struct state *s, const char *spechash, long written, long deleted);
 
 void state_close(struct state *s);
+
+/* The AI audit log and the LLM circuit breaker, in .dpc/ai.db (SQLite)
+ * beside state.db. A memory, not a cache: kept out of state.db because a
+ * state DB of another version is thrown away, and this must not be. Its
+ * on-disk format is described at the top of state_ai.c. */
+struct ai_db {
+	struct sqlite3 *db;  /* NULL: no log (none yet, and not asked to create one) */
+};
+
+struct llm_breaker;
+
+/* one request to an LLM. Written with state_ai_log (id and, when 0, time
+ * are filled in); read back by state_ai_entries with every field set */
+struct ai_log_entry {
+	int64_t id;
+	int64_t time;            /* unix seconds; 0 when writing: now */
+	const char *actor;       /* NULL when writing: DPC_ACTOR, else the login name */
+	const char *command;     /* generate, explain, refactor */
+	const char *provider;    /* openai, anthropic */
+	const char *model;
+	char prompt_hash[33];    /* xxh3-128 hex of what was sent (llm_request_hash) */
+	char response_hash[33];  /* of the answer's text; "" when there was none */
+	long tokens_in, tokens_out;
+	const char *status;      /* "ok", or the error kind (llm_status_name) */
+	bool applied;            /* its patch was written (state_ai_applied) */
+	const char *summary;     /* the request in short (at most 80 characters); never a key */
+};
+
+/* open dir/ai.db (dir: the project's .dpc folder). create: make the folder
+ * and the file when missing. Otherwise a missing file leaves a->db NULL and
+ * returns 0: an empty log. Returns -1 with *err (owned) when it cannot. */
+int state_ai_open(struct ai_db *a, const char *dir, bool create, char **err);
+void state_ai_close(struct ai_db *a);
+/* append e to the log; returns its id, or -1 (no log, or a write that failed) */
+int64_t state_ai_log(struct ai_db *a, const struct ai_log_entry *e);
+/* mark the request id as applied */
+void state_ai_applied(struct ai_db *a, int64_t id);
+/* the breaker of endpoint (llm_endpoint: provider and base URL) into *b;
+ * closed ({0, 0}) when none is stored. False only when the DB cannot be read */
+bool state_ai_breaker(struct ai_db *a, const char *endpoint, struct llm_breaker *b);
+void state_ai_set_breaker(struct ai_db *a, const char *endpoint, const struct llm_breaker *b);
+/* close every breaker (dpc ai reset); returns how many were open */
+int state_ai_reset_breakers(struct ai_db *a);
+/* the newest entries first, at most limit of them (0: all); *v and its
+ * strings are owned by the caller (state_ai_entries_free). *total (may be
+ * NULL) gets how many the log holds. Returns 0, or -1 with *err (owned) */
+int state_ai_entries(struct ai_db *a, size_t limit, struct ai_log_entry **v, size_t *n, size_t *total,
+		     char **err);
+void state_ai_entries_free(struct ai_log_entry *v, size_t n);
+/* who runs dpc: DPC_ACTOR, else the login name, else "unknown"; static or
+ * the environment's */
+const char *state_actor(void);
 
 /* stat path relative to rootfd, following symlinks (a link inside the
  * project changes when its target does) */

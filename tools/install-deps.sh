@@ -9,7 +9,7 @@ test=false
 [ "${1:-}" = --test ] && test=true
 need=""
 have() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'; }
-pkgs="build-essential pkg-config libyaml-dev libcjson-dev libxxhash-dev libsqlite3-dev libtree-sitter-dev curl ca-certificates \
+pkgs="build-essential pkg-config libyaml-dev libcjson-dev libxxhash-dev libsqlite3-dev libtree-sitter-dev libcurl4-openssl-dev curl ca-certificates \
 	sqlite3 clang libclang-rt-14-dev python3 python3-yaml python3-jsonschema ninja-build valgrind"
 $test && pkgs="$pkgs python3-pyflakes postgresql-15 postgresql-client-15 util-linux"
 for p in $pkgs; do
