@@ -1,11 +1,10 @@
-# dpc: the data pipeline compiler. POSIX make; see README.md.
+# dpc: the data pipeline compiler. GNU make (Debian's make); see README.md.
 #
 #   make          build build/dpc
 #   make demo     install what is missing, build, compile examples/bikeshare
 #   make test     install what is missing, build, run the whole suite
 #   make fuzz     run the libFuzzer targets (FUZZ_SECONDS each)
 #   make bench    the build-engine benchmark (not part of make test)
-.POSIX:
 .SUFFIXES:
 
 include config.mk
@@ -17,18 +16,22 @@ WARN = -Wall -Wextra -Wpedantic -Wshadow -Wmissing-prototypes -Wstrict-prototype
 DPC_CFLAGS = -std=c11 -D_XOPEN_SOURCE=700 -D_DEFAULT_SOURCE -DDPC_VERSION='"$(VERSION)"' $(WARN) $(DEP_CFLAGS) -Icompiler -Iruntime -Ibuild
 CFLAGS = -O2 -g
 FUZZ_SECONDS = 60
+# parallel compiles for demo and test: one per CPU
+JOBS != nproc 2>/dev/null || echo 2
 
 SRC = compiler/util.c compiler/diag.c compiler/yamldoc.c compiler/spec.c compiler/spec_app.c \
 	compiler/cron.c compiler/sqlscan.c compiler/select.c compiler/ir.c compiler/yamlout.c \
-	compiler/emit_dbt.c compiler/emit_dagster.c compiler/emit_ci.c compiler/emit_registry.c \
+	compiler/emit_dbt.c compiler/emit_dagster.c compiler/emit_ci.c compiler/emit_registry.c compiler/emit_agents.c \
 	compiler/pgschema.c compiler/pgdiff.c compiler/emit_supabase.c \
-	compiler/state.c compiler/build.c compiler/fresh.c compiler/diff.c compiler/compile.c compiler/quick.c \
+	compiler/state.c compiler/state_ai.c compiler/llm.c compiler/build.c compiler/fresh.c compiler/diff.c compiler/compile.c compiler/quick.c \
 	compiler/pyscan.c compiler/airflow.c compiler/spec_airflow.c compiler/emit_airflow.c \
-	compiler/migrate.c \
+	compiler/migrate.c compiler/specedit.c compiler/specedit_value.c compiler/ai_prompt.c compiler/ai_context.c compiler/ai_change.c \
 	compiler/analyze.c compiler/analyze_dbt.c compiler/analyze_py.c compiler/analyze_sql.c \
 	compiler/analyze_spec.c \
 	runtime/jinja.c runtime/jinja_parse.c runtime/csv.c runtime/wh.c runtime/run.c runtime/render.c \
 	runtime/runsel.c runtime/checks.c runtime/mat.c runtime/noop.c runtime/report.c
+# the commands that live outside main.c (cli.h): linked with main.c only
+CMDSRC = compiler/cmd_new.c compiler/cmd_ai.c compiler/cmd_log.c
 HDR = compiler/*.h runtime/*.h
 # tree-sitter-python's generated parser, fetched from the npm registry at a
 # pinned version by tools/fetch-grammar.sh (never committed)
@@ -44,12 +47,19 @@ EMBED = init/pipeline.yaml=stdlib/init/pipeline.yaml \
 	init/seeds/raw_customers.csv=stdlib/init/seeds/raw_customers.csv \
 	initx/supabase.yaml=stdlib/initx/supabase.yaml \
 	initx/ci.yaml=stdlib/initx/ci.yaml \
-	specs/pipeline.schema.json=specs/pipeline.schema.json
+	specs/pipeline.schema.json=specs/pipeline.schema.json \
+	specs/fragment.schema.json=specs/fragment.schema.json \
+	prompts/generate.yaml=stdlib/prompts/generate.yaml \
+	prompts/repair.yaml=stdlib/prompts/repair.yaml \
+	prompts/explain.yaml=stdlib/prompts/explain.yaml \
+	prompts/refactor.yaml=stdlib/prompts/refactor.yaml
 EMBED_FILES = stdlib/init/pipeline.yaml stdlib/init/README.md stdlib/init/gitignore \
 	stdlib/init/sql/staging/stg_orders.sql stdlib/init/sql/staging/stg_customers.sql \
 	stdlib/init/sql/marts/fct_orders.sql stdlib/init/seeds/raw_orders.csv \
 	stdlib/init/seeds/raw_customers.csv stdlib/initx/supabase.yaml stdlib/initx/ci.yaml \
-	specs/pipeline.schema.json
+	specs/pipeline.schema.json specs/fragment.schema.json \
+	stdlib/prompts/generate.yaml stdlib/prompts/repair.yaml stdlib/prompts/explain.yaml \
+	stdlib/prompts/refactor.yaml
 
 all: build/dpc
 
@@ -69,31 +79,56 @@ build/embed: compiler/embed.c
 build/embedded.c: build/embed $(EMBED_FILES)
 	build/embed $@ $(EMBED)
 
+# One object per source, so that a change recompiles only its file (make -j
+# builds them in parallel): build/obj for build/dpc, build/asan for the
+# AddressSanitizer and UBSan build the test suite runs on. Every object
+# depends on every header: simple, and a header change is rare.
+ALLSRC = $(SRC) $(CMDSRC) compiler/main.c build/embedded.c
+OBJ = $(ALLSRC:%.c=build/obj/%.o)
+AOBJ = $(ALLSRC:%.c=build/asan/%.o)
+ASAN = -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+
+build/obj/%.o: %.c $(HDR) build/embedded.c
+	@mkdir -p $(@D)
+	$(CC) $(DPC_CFLAGS) $(CFLAGS) -c -o $@ $<
+build/asan/%.o: %.c $(HDR) build/embedded.c
+	@mkdir -p $(@D)
+	$(CC) $(DPC_CFLAGS) $(ASAN) -c -o $@ $<
+
 # the build id: a hash of the sources, so a changed dpc never trusts the
-# state an older one wrote
-build/dpc: $(SRC) $(HDR) compiler/main.c build/embedded.c $(GRAMMAR_OBJ)
-	$(CC) $(DPC_CFLAGS) $(CFLAGS) -DDPC_BUILD_ID="\"`cat $(SRC) $(HDR) compiler/main.c build/embedded.c | cksum | cut -d' ' -f1`\"" \
-		-o $@ $(SRC) compiler/main.c build/embedded.c $(GRAMMAR_OBJ) $(LDFLAGS) $(DEP_LIBS)
+# state an older one wrote (compile.c holds it; the sanitizer build's is "asan")
+build/obj/compiler/compile.o: $(ALLSRC) $(HDR)
+	@mkdir -p $(@D)
+	$(CC) $(DPC_CFLAGS) $(CFLAGS) -DDPC_BUILD_ID="\"`cat $(ALLSRC) $(HDR) | cksum | cut -d' ' -f1`\"" \
+		-c -o $@ compiler/compile.c
+build/asan/compiler/compile.o: compiler/compile.c $(HDR) build/embedded.c
+	@mkdir -p $(@D)
+	$(CC) $(DPC_CFLAGS) $(ASAN) -DDPC_BUILD_ID='"asan"' -c -o $@ compiler/compile.c
 
-# the same binary with AddressSanitizer and UBSan: the test suite runs on it
-build/dpc-asan: $(SRC) $(HDR) compiler/main.c build/embedded.c $(GRAMMAR_OBJ)
-	$(CC) $(DPC_CFLAGS) -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all \
-		-DDPC_BUILD_ID='"asan"' -o $@ $(SRC) compiler/main.c build/embedded.c $(GRAMMAR_OBJ) $(DEP_LIBS)
+build/dpc: $(OBJ) $(GRAMMAR_OBJ)
+	$(CC) $(CFLAGS) -o $@ $(OBJ) $(GRAMMAR_OBJ) $(LDFLAGS) $(DEP_LIBS)
 
-# the sources the unit tests link with main.c left out (tests/run.sh)
-print-core:
-	@echo $(SRC) build/embedded.c $(GRAMMAR_OBJ)
+build/dpc-asan: $(AOBJ) $(GRAMMAR_OBJ)
+	$(CC) $(ASAN) -o $@ $(AOBJ) $(GRAMMAR_OBJ) $(DEP_LIBS)
+
+# what the unit tests link with (tests/run.sh): the sanitizer build's
+# objects, main.c and the commands left out
+COREOBJ = $(SRC:%.c=build/asan/%.o) build/asan/build/embedded.o
+print-core: $(COREOBJ) $(GRAMMAR_OBJ)
+	@echo $(COREOBJ) $(GRAMMAR_OBJ)
 
 deps:
 	sh tools/install-deps.sh
 
-demo: deps build/dpc
+demo: deps
+	$(MAKE) -j$(JOBS) build/dpc
 	sh tools/demo.sh
 
 test-deps:
 	sh tools/install-deps.sh --test
 
-test: test-deps build/dpc build/dpc-asan
+test: test-deps
+	$(MAKE) -j$(JOBS) build/dpc build/dpc-asan
 	sh tests/run.sh
 
 fuzz: deps
@@ -109,7 +144,5 @@ install: build/dpc
 
 clean:
 	rm -rf build
-
-print-core: build/embedded.c $(GRAMMAR_OBJ)
 
 .PHONY: all print-core deps test-deps demo test fuzz bench install clean

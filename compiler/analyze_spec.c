@@ -522,7 +522,10 @@ analysis_spec(struct analysis *an, size_t *len)
 {
 	struct sp s = {.an = an};
 	const char *root = an->one_file ? "." : an->shown;
-	char *header = xasprintf("proposed by dpc analyze from '%s': review it, then run dpc build\n"
+	/* the first line points editors at the schema dpc build writes (as
+	 * dpc init's starter does) */
+	char *header = xasprintf("yaml-language-server: $schema=data/assets/pipeline.schema.json\n"
+				 "# proposed by dpc analyze from '%s': review it, then run dpc build\n"
 				 "# paths are relative to '%s'; this file belongs there, as pipeline.yaml",
 				 an->shown, root);
 	yw_begin(&s.w, header);

@@ -3,7 +3,9 @@
  * A file dpc wants is SAME (bytes equal), ADD (missing), UPDATE (differs,
  * and what is there is what dpc last wrote) or DRIFT (differs, and what is
  * there is not dpc's: a hand edit, or a user file in the way). A file dpc
- * wrote before and wants no more is DELETE, or DRIFT if it was edited.
+ * wrote before and wants no more is DELETE, or DRIFT if it was edited. An
+ * output that yields (AGENTS.md) gets no step at all when the file at its
+ * path lacks dpc's header: that file is the user's (plan.yielded names it).
  * "What dpc last wrote" comes from the state DB, or from the outputs list
  * of the registry.json on disk when there is no DB.
  *
@@ -97,7 +99,8 @@ ours(struct plan *p, struct state_output *rec, const char *path, struct hash h)
 	return k && hash_eq(*k, h);
 }
 
-/* does the file start with dpc's header? (a generated file with no record) */
+/* does the file start with dpc's header? (a generated file with no record)
+ * After the comment marker: "# ", "-- ", "// ", "<!-- " */
 static bool
 marked(const char *data, size_t len)
 {
@@ -105,7 +108,7 @@ marked(const char *data, size_t len)
 	size_t n = nl ? (size_t)(nl - data) : len;
 	const char *m = DPC_MARK;
 	size_t ml = strlen(m);
-	for (size_t i = 0; i + ml <= n && i < 4; i++)
+	for (size_t i = 0; i + ml <= n && i < 6; i++)
 		if (memcmp(data + i, m, ml) == 0)
 			return true;
 	return false;
@@ -166,6 +169,13 @@ plan_make(struct plan *p, struct compilation *c, struct state *st)
 				    xasprintf("cannot read it: %s", strerror(e)));
 		} else {
 			struct hash h = hash_bytes(data, len);
+			if (!hash_eq(h, o->hash) && o->yields && !marked(data, len)) {
+				/* the user's own file (AGENTS.md): no step, even with --force */
+				VEC_PUSH(p->yielded, p->nyielded, p->capyielded);
+				p->yielded[p->nyielded++] = o->path;
+				free(data);
+				continue;
+			}
 			if (hash_eq(h, o->hash))
 				s = plan_add(p, A_SAME, o->path, o->node, NULL);
 			else if (ours(p, rec, o->path, h))
@@ -221,6 +231,7 @@ plan_free(struct plan *p)
 		free((char *)p->v[i].reason);
 	}
 	free(p->v);
+	free(p->yielded);
 	free(p->knownpaths);
 	strmap_free(&p->known);
 	arena_free(&p->arena);

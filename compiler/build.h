@@ -39,6 +39,9 @@ struct plan {
 	struct hash inhash;      /* then: their inputs_hash, for the meta row */
 	bool partial;            /* lists only what changed (the quick rebuild): files
 				  * it does not name keep their records */
+	const char **yielded;    /* outputs that yield (struct output) to a file of the
+				  * user's at their path: no step, left alone; borrowed */
+	size_t nyielded, capyielded;
 	struct arena arena;
 };
 

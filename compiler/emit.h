@@ -26,6 +26,8 @@ struct output {
 	int fd;           /* -1; or, streamed (see struct ostream), the unnamed file
 			   * already holding the bytes (data is then NULL) */
 	int err;          /* streamed: the errno of a failed write, or 0 */
+	bool yields;      /* a file at path without dpc's header is the user's: left
+			   * alone, even by --force, and named in a warning (AGENTS.md) */
 };
 
 struct outset {
@@ -72,6 +74,8 @@ void ostream_end(struct ostream *s);
 void outset_add(struct outset *o, char *path, char *data, size_t len, const char *node);
 /* the same for a file written once (see struct output) */
 void outset_add_once(struct outset *o, char *path, char *data, size_t len, const char *node);
+/* the same for a file that yields to one of the user's (see struct output) */
+void outset_add_yielding(struct outset *o, char *path, char *data, size_t len, const char *node);
 /* the same for data from mmap (a private, writable mapping of len bytes) */
 void outset_add_mapped(struct outset *o, char *path, char *data, size_t len, const char *node);
 /* the outputs sorted by path, as pointers into o (valid until the next
@@ -159,5 +163,9 @@ void emit_ci(const struct graph *g, struct outset *out);
 extern const char *const emit_fixed[];
 extern const size_t emit_nfixed;
 void emit_registry(const struct graph *g, struct outset *out);
+/* the agents back end (emit_agents.c): AGENTS.md at the project root (the
+ * spec's agents: setting) and in each generated folder, and the spec's JSON
+ * Schemas beside the registry, for editors; see docs/cli.md */
+void emit_agents(const struct graph *g, struct outset *out);
 
 #endif

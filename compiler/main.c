@@ -3,10 +3,16 @@
  * code (library code never exits):
  *
  *   0  success; for check: everything up to date
- *   1  not up to date (check), or a build stopped by drift, the lock or I/O
- *   2  errors in the spec or on the command line */
+ *   1  not up to date (check), or a build stopped by drift, the lock or I/O;
+ *      run, test: a node failed
+ *   2  errors in the spec or on the command line
+ *
+ * With --format json every command prints exactly one JSON document on
+ * stdout, errors on the command line included (usage_error); docs/cli.md
+ * gives each document's shape. */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,27 +29,8 @@
 #include "quick.h"
 #include "embedded.h"
 #include "run.h"
+#include "cli.h"
 
-struct opts {
-	const char *dir;     /* -C */
-	const char *spec;    /* --spec, relative to dir */
-	const char *format;  /* text, json, mermaid, dot */
-	bool force, explain, color;
-	bool allow_destructive; /* --allow-destructive */
-	bool supabase;          /* init --supabase */
-	const char *ci;         /* init --ci github|gitlab|github,gitlab */
-	const char *arg;     /* the command's positional argument */
-	/* run and test */
-	const char *select, *exclude, *vars;
-	bool full_refresh, fail_fast;
-	bool running;        /* the build comes before a run: quiet when it writes nothing */
-	const char **dags;   /* migrate --dag PATH..., in the order given */
-	size_t ndags;
-	const char *stage;   /* migrate --stage */
-	bool emit_spec;      /* analyze --emit-spec */
-	const char *out;     /* analyze --emit-spec FILE, -o FILE */
-	int jobs;            /* analyze -j N: threads (0: choose) */
-};
 
 static const char usage[] =
 	"usage: dpc [-C DIR] COMMAND [OPTIONS]\n"
@@ -52,7 +39,7 @@ static const char usage[] =
 	"  init NAME        write a starter project into the new folder NAME;\n"
 	"                   --supabase adds app tables in Supabase with an embedding,\n"
 	"                   --ci github|gitlab|github,gitlab adds CI workflows\n"
-	"  build            compile pipeline.yaml and write what changed\n"
+	"  build            compile pipeline.yaml, write what changed and AGENTS.md\n"
 	"  check            exit 0 if the generated files are up to date, 1 if not\n"
 	"  plan             show what build would write, change and delete, and\n"
 	"                   the nodes downstream of what changed\n"
@@ -72,13 +59,25 @@ static const char usage[] =
 	"                   spec's airflow: section, --stage peer|observe|proxy|migrated\n"
 	"                   sets their stage (new DAGs: observe); then builds and\n"
 	"                   prints the migration report with its UAT check\n"
+	"  new KIND NAME    add a model, source, test or asset to the spec,\n"
+	"                   keeping its comments; compiled before it is written\n"
+	"                   (dpc new --help)\n"
+	"  supabase vectorize TABLE --text COL --dimensions N\n"
+	"                   add a pgvector embedding of a table's text column\n"
+	"  ai generate|explain|refactor\n"
+	"                   ask an LLM for a spec change, an explanation or\n"
+	"                   refactorings; every answer is compiled before it is\n"
+	"                   shown, nothing is written without --apply (dpc ai --help)\n"
+	"  log [--limit N | --all]\n"
+	"                   the audit log of dpc ai's requests, newest first\n"
 	"  schema           print the JSON Schema of pipeline.yaml\n"
 	"  version          print dpc's version\n"
 	"\n"
 	"options:\n"
 	"  -C DIR           run in DIR (default: the current folder)\n"
 	"  --spec FILE      the spec, relative to DIR (default: pipeline.yaml)\n"
-	"  --format FMT     text or json; graph and analyze also take mermaid and dot\n"
+	"  --format FMT     text or json (one JSON document on stdout, docs/cli.md);\n"
+	"                   graph and analyze also take mermaid and dot\n"
 	"  --force          build: overwrite or delete generated files edited by hand;\n"
 	"                   analyze: overwrite the --emit-spec FILE\n"
 	"  --explain        build: say why each file is written or skipped;\n"
@@ -95,12 +94,12 @@ static const char usage[] =
 	"                   table or column or narrow a type\n"
 	"\n"
 	"exit status: 0 success or up to date; 1 out of date, drift, a held lock\n"
-	"or an I/O error, or (run, test) a node failed; 2 errors in the spec, the\n"
-	"macros or on the command line.\n";
+	"or an I/O error, or (run, test) a node failed, or (ai) the provider failed;\n"
+	"2 errors in the spec, the macros or on the command line.\n";
 
-static bool json(const struct opts *o) { return strcmp(o->format, "json") == 0; }
+bool json(const struct opts *o) { return strcmp(o->format, "json") == 0; }
 
-static void
+void
 printjson(cJSON *doc)
 {
 	char *s = cJSON_Print(doc);
@@ -109,7 +108,7 @@ printjson(cJSON *doc)
 	cJSON_Delete(doc);
 }
 
-static cJSON *
+cJSON *
 newdoc(const char *cmd)
 {
 	cJSON *doc = cJSON_CreateObject();
@@ -117,7 +116,7 @@ newdoc(const char *cmd)
 	return doc;
 }
 
-static int
+int
 finish(cJSON *doc, int code)
 {
 	cJSON_AddBoolToObject(doc, "ok", code == 0);
@@ -126,7 +125,7 @@ finish(cJSON *doc, int code)
 	return code;
 }
 
-static int
+int
 openroot(const struct opts *o, cJSON *doc)
 {
 	int fd = open(o->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -142,8 +141,7 @@ openroot(const struct opts *o, cJSON *doc)
 static int compile_hooked(const struct opts *o, struct compilation *c, int rootfd, cJSON *doc,
 			  const struct compile_hooks *hooks);
 
-/* compile, printing diagnostics; returns 0, or 2 when the spec has errors */
-static int
+int
 compile(const struct opts *o, struct compilation *c, int rootfd, cJSON *doc)
 {
 	return compile_hooked(o, c, rootfd, doc, NULL);
@@ -235,6 +233,54 @@ printplan(const struct opts *o, struct plan *p, cJSON *doc, bool all)
 	}
 }
 
+/* an output that yielded to a file of the user's (AGENTS.md): a warning,
+ * on stderr or among the document's diagnostics */
+static void
+yielded(const struct plan *p, cJSON *doc)
+{
+	static const char msg[] = "not written: this file is not dpc's (its first line is not dpc's "
+				  "header), so dpc leaves it alone; remove or rename it to get dpc's, or set "
+				  "agents: false or agents: {file: OTHER.md} in the spec";
+	for (size_t i = 0; i < p->nyielded; i++) {
+		if (doc) {
+			cJSON *d = cJSON_GetObjectItemCaseSensitive(doc, "diagnostics");
+			if (!d)
+				d = cJSON_AddArrayToObject(doc, "diagnostics");
+			cJSON *w = cJSON_CreateObject();
+			cJSON_AddStringToObject(w, "file", p->yielded[i]);
+			cJSON_AddStringToObject(w, "severity", "warning");
+			cJSON_AddStringToObject(w, "message", msg);
+			cJSON_AddItemToArray(d, w);
+		} else {
+			fprintf(stderr, "%s: warning: %s\n", p->yielded[i], msg);
+		}
+	}
+}
+
+/* The user's files that outputs yielded to are inputs of the build, with
+ * their stamps and hashes: the no-op build then notices one removed or
+ * changed and compiles again, to write dpc's file or to warn again. Grows
+ * the owned array in[*nin] */
+static struct state_input *
+yieldinputs(const struct plan *p, int rootfd, struct state_input *in, size_t *nin)
+{
+	if (!p->nyielded)
+		return in;
+	in = xreallocarray(in, *nin + p->nyielded, sizeof(*in));
+	for (size_t i = 0; i < p->nyielded; i++) {
+		char *data = NULL;
+		size_t len = 0;
+		int64_t stamp[3] = {0};
+		if (read_beneath(rootfd, p->yielded[i], INPUT_MAX_BYTES, &data, &len, stamp) != 0)
+			continue;
+		in[(*nin)++] = (struct state_input){.path = xstrdup(p->yielded[i]),
+						    .st = input_stamp(rootfd, p->yielded[i], stamp),
+						    .hash = hash_bytes(data, len)};
+		free(data);
+	}
+	return in;
+}
+
 static void
 summary(struct plan *p, cJSON *doc)
 {
@@ -309,7 +355,13 @@ freshspec(struct compilation *c, void *arg)
 	char *dg = dagster_root(c->spec);
 	const char *roots[3] = {c->spec->layout_dbt, c->spec->layout_assets, dg};
 	char *err = NULL;
-	if (fresh_tree(f->st, c->rootfd, roots))
+	/* nor an AGENTS.md: one there may be the user's, which only the
+	 * ordinary build tells apart (and leaves alone) */
+	int afd = c->spec->agents_file ? open_beneath(c->rootfd, c->spec->agents_file, O_RDONLY, 0) : -1;
+	bool agents = afd >= 0 || (c->spec->agents_file && errno != ENOENT);
+	if (afd >= 0)
+		close(afd);
+	if (!agents && fresh_tree(f->st, c->rootfd, roots))
 		f->w = writer_start(&c->out, f->st, c->rootfd, roots, &err);
 	free(dg);
 	free(err); /* no writer: the ordinary build does it all */
@@ -474,6 +526,7 @@ runbuild(struct opts *o, cJSON *doc, const struct run_options *run)
 		struct plan p;
 		plan_make(&p, &c, &st);
 		phase_time("plan");
+		yielded(&p, doc);
 		if (doc) {
 			cJSON_AddBoolToObject(doc, "noop", false);
 			printplan(o, &p, doc, false);
@@ -487,6 +540,7 @@ runbuild(struct opts *o, cJSON *doc, const struct run_options *run)
 		}
 		size_t nin;
 		struct state_input *in = compile_inputs(&c, &nin);
+		in = yieldinputs(&p, rootfd, in, &nin);
 		code = applyplan(o, &p, rootfd, &st, in, nin, doc);
 		for (size_t i = 0; i < nin; i++)
 			free(in[i].path);
@@ -566,24 +620,13 @@ compare(struct opts *o, bool check)
 	if (rootfd < 0)
 		return doc ? finish(doc, 2) : 2;
 	/* use the state DB when there is one, read-only; a clean clone has none */
-	struct state st, *stp = NULL;
-	char *dbpath = xasprintf("%s/.dpc/state.db", o->dir), *err = NULL;
-	struct stat sb;
-	if (!check && stat(dbpath, &sb) == 0) {
-		char *dir = xasprintf("%s/.dpc", o->dir);
-		if (state_open(&st, dir, &err) == 0 && state_load(&st, &err) == 0)
-			stp = &st;
-		else
-			state_close(&st);
-		free(err);
-		free(dir);
-	}
-	free(dbpath);
+	struct state st, *stp = !check && state_open_existing(&st, o->dir) ? &st : NULL;
 	struct compilation c;
 	int code = compile(o, &c, rootfd, doc);
 	if (code == 0) {
 		struct plan p;
 		plan_make(&p, &c, stp);
+		yielded(&p, doc);
 		size_t changes = p.n - p.count[A_SAME];
 		if (check) {
 			code = changes ? 1 : 0;
@@ -753,15 +796,26 @@ embedded(const char *name)
 	return NULL;
 }
 
+/* the schema as compiled in; with --format json, inside the document as
+ * "schema" */
 static int
 cmd_schema(struct opts *o)
 {
-	(void)o;
 	const struct embedded *e = embedded("specs/pipeline.schema.json");
-	if (!e)
-		return 1;
-	fwrite(e->data, 1, e->len, stdout);
-	return 0;
+	if (!json(o)) {
+		if (!e)
+			return 1;
+		fwrite(e->data, 1, e->len, stdout);
+		return 0;
+	}
+	cJSON *doc = newdoc("schema");
+	cJSON *schema = e ? cJSON_ParseWithLength(e->data, e->len) : NULL;
+	if (!schema) {
+		cJSON_AddStringToObject(doc, "error", "the schema compiled into dpc cannot be read");
+		return finish(doc, 1);
+	}
+	cJSON_AddItemToObject(doc, "schema", schema);
+	return finish(doc, 0);
 }
 
 /* write one starter file, with __PROJECT__ replaced by the project name */
@@ -842,6 +896,7 @@ cmd_init(struct opts *o)
 	const char *name = o->arg;
 	const char *fail = NULL;
 	char *msg = NULL;
+	bool io = false; /* msg is an I/O error (exit 1), not a wrong NAME or option (2) */
 	if (!name) {
 		fail = "init needs a NAME: dpc init NAME";
 	} else if (o->ci && strcmp(o->ci, "github") != 0 && strcmp(o->ci, "gitlab") != 0 &&
@@ -852,12 +907,16 @@ cmd_init(struct opts *o)
 		base = base ? base + 1 : name;
 		if (!is_ident(base))
 			msg = xasprintf("'%s' is not a valid project name: use letters, digits and underscores, not starting with a digit", base);
-		else if (mkdirat(AT_FDCWD, name, 0777) != 0)
+		else if (mkdirat(AT_FDCWD, name, 0777) != 0) {
+			io = errno != EEXIST;
 			msg = xasprintf("cannot create %s: %s", name,
 					errno == EEXIST ? "it exists already (dpc init never overwrites)" : strerror(errno));
+		}
 		if (!msg) {
 			int dfd = open(name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 			size_t n = 0;
+			if (dfd < 0)
+				msg = xasprintf("cannot open %s: %s", name, strerror(errno)), io = true;
 			for (size_t i = 0; dfd >= 0 && i < dpc_nembedded; i++) {
 				const struct embedded *e = &dpc_embedded[i];
 				if (strncmp(e->name, "init/", 5) != 0)
@@ -867,6 +926,7 @@ cmd_init(struct opts *o)
 					rel = ".gitignore";
 				if (writestarter(dfd, rel, e->data, e->len, base) != 0) {
 					msg = xasprintf("cannot write %s/%s: %s", name, rel, strerror(errno));
+					io = true;
 					break;
 				}
 				n++;
@@ -875,7 +935,7 @@ cmd_init(struct opts *o)
 			const char *extra[] = {o->supabase ? "initx/supabase.yaml" : NULL, o->ci ? "initx/ci.yaml" : NULL};
 			for (size_t k = 0; dfd >= 0 && !msg && k < LEN(extra); k++)
 				if (extra[k] && appendstarter(dfd, extra[k], base, o->ci) != 0)
-					msg = xasprintf("cannot write %s/pipeline.yaml: %s", name, strerror(errno));
+					msg = xasprintf("cannot write %s/pipeline.yaml: %s", name, strerror(errno)), io = true;
 			if (dfd >= 0)
 				close(dfd);
 			if (!msg && !doc)
@@ -889,7 +949,7 @@ cmd_init(struct opts *o)
 			}
 		}
 	}
-	int code = fail || msg ? 2 : 0;
+	int code = fail || msg ? (io ? 1 : 2) : 0;
 	if (fail || msg) {
 		if (doc)
 			cJSON_AddStringToObject(doc, "error", fail ? fail : msg);
@@ -1110,13 +1170,16 @@ cmd_analyze(struct opts *o)
 					e == EEXIST ? "it exists (--force overwrites it)" : strerror(e));
 		}
 	}
-	if (tostdout) {
+	if (tostdout && !js) {
 		fwrite(spec, 1, len, stdout);
 		fflush(stdout);
 		diag_print(analysis_diags(an), stderr, o->color, 100);
 	} else if (js) {
+		/* the proposed spec goes in the document: stdout holds nothing else */
 		cJSON *extra = cJSON_CreateObject();
-		if (spec && !code)
+		if (tostdout)
+			cJSON_AddStringToObject(extra, "spec", spec);
+		else if (spec && !code)
 			cJSON_AddStringToObject(extra, "spec_written", o->out);
 		if (msg)
 			cJSON_AddStringToObject(extra, "error", msg);
@@ -1155,25 +1218,74 @@ cmd_version(struct opts *o)
 	return 0;
 }
 
+static void commandnames(cJSON *arr);
+
+/* the usage text; with --format json, the commands' names and the usage
+ * text in a document */
 static int
 cmd_help(struct opts *o)
 {
-	(void)o;
-	fputs(usage, stdout);
-	return 0;
+	if (!json(o)) {
+		fputs(usage, stdout);
+		return 0;
+	}
+	cJSON *doc = newdoc("help");
+	commandnames(cJSON_AddArrayToObject(doc, "commands"));
+	cJSON_AddStringToObject(doc, "usage", usage);
+	return finish(doc, 0);
+}
+
+/* An error on the command line: exit 2, said on stderr, or with --format
+ * json as one document {command (null before one is named), ok, exit_code,
+ * error, did_you_mean when there is a guess}. hint may be NULL */
+static int
+usage_error(bool js, const char *cmd, const char *hint, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	struct buf b = {0};
+	buf_vprintf(&b, fmt, ap);
+	va_end(ap);
+	if (js) {
+		cJSON *doc = cJSON_CreateObject();
+		cJSON_AddItemToObject(doc, "command", cmd ? cJSON_CreateString(cmd) : cJSON_CreateNull());
+		cJSON_AddStringToObject(doc, "error", b.data);
+		if (hint)
+			cJSON_AddStringToObject(doc, "did_you_mean", hint);
+		buf_free(&b);
+		return finish(doc, 2);
+	}
+	fprintf(stderr, "dpc: %s", b.data);
+	if (hint)
+		fprintf(stderr, "; did you mean '%s'?", hint);
+	fputc('\n', stderr);
+	buf_free(&b);
+	return 2;
 }
 
 static const struct command {
 	const char *name;
 	int (*run)(struct opts *);
 	bool takes_arg;
+	bool own;     /* reads its own options (o->rest) */
 } commands[] = {
-	{"init", cmd_init, true},     {"build", cmd_build, false},   {"check", cmd_check, false},
-	{"plan", cmd_plan, false},    {"graph", cmd_graph, false},   {"schema", cmd_schema, false},
-	{"version", cmd_version, false}, {"help", cmd_help, false}, {"migrate", cmd_migrate, true},
-	{"analyze", cmd_analyze, true},
-	{"run", cmd_run, false},         {"test", cmd_test, false},
+	{"init", cmd_init, true, false},       {"build", cmd_build, false, false},
+	{"check", cmd_check, false, false},    {"plan", cmd_plan, false, false},
+	{"graph", cmd_graph, false, false},    {"schema", cmd_schema, false, false},
+	{"version", cmd_version, false, false}, {"help", cmd_help, false, false},
+	{"migrate", cmd_migrate, true, false}, {"analyze", cmd_analyze, true, false},
+	{"run", cmd_run, false, false},        {"test", cmd_test, false, false},
+	{"new", cmd_new, false, true},   {"ai", cmd_ai, false, true},
+	{"log", cmd_log, false, true},   {"supabase", cmd_supabase, false, true},
 };
+
+/* the names of the commands, into the JSON array arr (dpc help) */
+static void
+commandnames(cJSON *arr)
+{
+	for (size_t k = 0; k < LEN(commands); k++)
+		cJSON_AddItemToArray(arr, cJSON_CreateString(commands[k].name));
+}
 
 int
 main(int argc, char **argv)
@@ -1181,8 +1293,18 @@ main(int argc, char **argv)
 	struct opts o = {.dir = ".", .spec = "pipeline.yaml", .format = "text"};
 	const char *dagv[argc > 0 ? argc : 1]; /* migrate --dag: at most one per argument */
 	o.dags = dagv;
+	char *restv[argc > 0 ? argc : 1];
+	o.rest = restv;
 	const struct command *cmd = NULL;
 	o.color = isatty(2) && !getenv("NO_COLOR");
+	/* --format json anywhere on the line: a mistake before it is read is
+	 * reported as a JSON document too (the last --format wins, as below) */
+	for (int i = 1; i < argc; i++)
+		if (strcmp(argv[i], "--format") == 0 && i + 1 < argc)
+			o.format = argv[++i];
+		else if (strncmp(argv[i], "--format=", 9) == 0)
+			o.format = argv[i] + 9;
+	bool js = json(&o);
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		const char **val = NULL;
@@ -1194,6 +1316,8 @@ main(int argc, char **argv)
 			val = &o.format;
 		else if (strncmp(a, "--format=", 9) == 0)
 			o.format = a + 9;
+		else if (cmd && cmd->own)
+			restv[o.nrest++] = argv[i]; /* the command reads it */
 		else if (strcmp(a, "--force") == 0)
 			o.force = true;
 		else if (strcmp(a, "--explain") == 0)
@@ -1238,8 +1362,10 @@ main(int argc, char **argv)
 		else if (strcmp(a, "--version") == 0)
 			return cmd_version(&o);
 		else if (a[0] == '-' && a[1]) {
-			fprintf(stderr, "dpc: unknown option '%s'\n%s", a, usage);
-			return 2;
+			int rc = usage_error(js, cmd ? cmd->name : NULL, NULL, "unknown option '%s'", a);
+			if (!js)
+				fputs(usage, stderr);
+			return rc;
 		} else if (!cmd) {
 			for (size_t k = 0; k < LEN(commands); k++)
 				if (strcmp(commands[k].name, a) == 0)
@@ -1249,48 +1375,42 @@ main(int argc, char **argv)
 				for (size_t k = 0; k < LEN(commands); k++)
 					names[k] = commands[k].name;
 				const char *h = did_you_mean(a, names, LEN(names));
-				fprintf(stderr, "dpc: unknown command '%s'%s%s%s\n", a, h ? "; did you mean '" : "",
-					h ? h : "", h ? "'?" : "");
-				fputs("run 'dpc help' for the list of commands\n", stderr);
-				return 2;
+				int rc = usage_error(js, NULL, h, "unknown command '%s'", a);
+				if (!js)
+					fputs("run 'dpc help' for the list of commands\n", stderr);
+				return rc;
 			}
 		} else if (cmd->takes_arg && !o.arg) {
 			o.arg = a;
 		} else if (cmd->run == cmd_migrate && o.ndags) {
 			dagv[o.ndags++] = a; /* --dag with a glob: the shell gave several paths */
 		} else {
-			fprintf(stderr, "dpc: unexpected argument '%s'\n", a);
-			return 2;
+			return usage_error(js, cmd->name, NULL, "unexpected argument '%s'", a);
 		}
 		if (val) {
-			if (++i == argc) {
-				fprintf(stderr, "dpc: %s needs a value\n", a);
-				return 2;
-			}
+			if (++i == argc)
+				return usage_error(js, cmd ? cmd->name : NULL, NULL, "%s needs a value", a);
 			*val = argv[i];
 		}
 	}
 	if (!cmd) {
-		fputs(usage, stderr);
-		return 2;
+		if (!js)
+			fputs(usage, stderr);
+		return js ? usage_error(js, NULL, NULL, "no command given; dpc help lists them") : 2;
 	}
 	if ((o.select || o.exclude || o.vars || o.fail_fast || o.full_refresh) && cmd->run != cmd_run &&
-	    cmd->run != cmd_test) {
-		fprintf(stderr, "dpc: --select, --exclude, --vars, --full-refresh and --fail-fast go with run and test\n");
-		return 2;
-	}
-	if (o.full_refresh && cmd->run == cmd_test) {
-		fprintf(stderr, "dpc: --full-refresh goes with run: dpc test builds nothing\n");
-		return 2;
-	}
+	    cmd->run != cmd_test)
+		return usage_error(js, cmd->name, NULL,
+				   "--select, --exclude, --vars, --full-refresh and --fail-fast go with run and test");
+	if (o.full_refresh && cmd->run == cmd_test)
+		return usage_error(js, cmd->name, NULL, "--full-refresh goes with run: dpc test builds nothing");
 	if (o.vars) {
 		cJSON *v = cJSON_Parse(o.vars);
 		bool obj = cJSON_IsObject(v);
 		cJSON_Delete(v);
-		if (!obj) {
-			fprintf(stderr, "dpc: --vars takes a JSON object, like '{\"start_date\": \"2024-01-01\"}'\n");
-			return 2;
-		}
+		if (!obj)
+			return usage_error(js, cmd->name, NULL,
+					   "--vars takes a JSON object, like '{\"start_date\": \"2024-01-01\"}'");
 	}
 	static const char *const formats[] = {"text", "json", "mermaid", "dot"};
 	bool known = false;
@@ -1298,9 +1418,10 @@ main(int argc, char **argv)
 		known |= strcmp(o.format, formats[k]) == 0;
 	bool drawn = cmd->run == cmd_graph || cmd->run == cmd_analyze;
 	if (!known || (!drawn && strcmp(o.format, "text") && strcmp(o.format, "json"))) {
-		fprintf(stderr, "dpc: unknown --format '%s' for %s (text or json%s)\n", o.format, cmd->name,
-			drawn ? ", mermaid, dot" : "");
-		return 2;
+		/* not json: the document cannot have been asked for */
+		return usage_error(false, cmd->name, did_you_mean(o.format, formats, LEN(formats)),
+				   "unknown --format '%s' for %s (text or json%s)", o.format, cmd->name,
+				   drawn ? ", mermaid, dot" : "");
 	}
 	return cmd->run(&o);
 }

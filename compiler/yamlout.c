@@ -24,29 +24,35 @@ push(struct outset *o, struct output out)
 }
 
 static void
-add(struct outset *o, char *path, char *data, size_t len, const char *node, bool once)
+add(struct outset *o, char *path, char *data, size_t len, const char *node, bool once, bool yields)
 {
 	data = xreallocarray(data, len + 1, 1); /* give back what a growing buffer left over */
-	struct output out = {path, data, len, node, hash_bytes(data, len), false, once, -1, 0};
+	struct output out = {path, data, len, node, hash_bytes(data, len), false, once, -1, 0, yields};
 	push(o, out);
 }
 
 void
 outset_add(struct outset *o, char *path, char *data, size_t len, const char *node)
 {
-	add(o, path, data, len, node, false);
+	add(o, path, data, len, node, false, false);
 }
 
 void
 outset_add_once(struct outset *o, char *path, char *data, size_t len, const char *node)
 {
-	add(o, path, data, len, node, true);
+	add(o, path, data, len, node, true, false);
+}
+
+void
+outset_add_yielding(struct outset *o, char *path, char *data, size_t len, const char *node)
+{
+	add(o, path, data, len, node, false, true);
 }
 
 void
 outset_add_mapped(struct outset *o, char *path, char *data, size_t len, const char *node)
 {
-	struct output out = {path, data, len, node, hash_bytes(data, len), true, false, -1, 0};
+	struct output out = {path, data, len, node, hash_bytes(data, len), true, false, -1, 0, false};
 	push(o, out);
 }
 
@@ -93,7 +99,8 @@ ostream_end(struct ostream *s)
 	}
 	spill(s); /* the last piece, whatever its size */
 	buf_free(&s->b);
-	push(s->o, (struct output){s->path, NULL, s->len, s->node, hasher_done(&s->h), false, false, s->fd, s->err});
+	push(s->o, (struct output){s->path, NULL, s->len, s->node, hasher_done(&s->h), false, false, s->fd, s->err,
+				   false});
 }
 
 static int

@@ -29,9 +29,10 @@ case_() {
 	if out=$("$@" 2>&1); then ok "$name"; else bad "$name" "$out"; fi
 }
 
-CFLAGS_T="-std=c11 -D_XOPEN_SOURCE=700 -D_DEFAULT_SOURCE -g -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -Icompiler -Iruntime -Ibuild `pkg-config --cflags yaml-0.1 libcjson libxxhash sqlite3 tree-sitter`"
-LIBS_T="`pkg-config --libs yaml-0.1 libcjson libxxhash sqlite3 tree-sitter` -pthread"
-# every compiler source but main.c, and the grammar's objects, as the Makefile lists them
+CFLAGS_T="-std=c11 -D_XOPEN_SOURCE=700 -D_DEFAULT_SOURCE -g -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -Icompiler -Iruntime -Ibuild `pkg-config --cflags yaml-0.1 libcjson libxxhash sqlite3 tree-sitter libcurl`"
+LIBS_T="`pkg-config --libs yaml-0.1 libcjson libxxhash sqlite3 tree-sitter` -ldl -pthread"
+# the sanitizer build's objects of every compiler source but main.c and the
+# commands, and the grammar's, as the Makefile lists them (built if missing)
 CORE=$(make -s print-core | tail -1)
 
 # 1. unit tests, one program per phase
@@ -74,12 +75,12 @@ for f in tests/spec/invalid/*.yaml; do
 done
 
 # 4. golden trees: each example's generated files are committed with it
-# (data/, supabase/, the CI workflows: what a user commits); a build from
+# (data/, supabase/, the CI workflows, AGENTS.md: what a user commits); a build from
 # scratch must reproduce them byte for byte. Migrations are named after the
 # time they were made: SOURCE_DATE_EPOCH pins it to the committed one's
 GOLDEN_EPOCH=1767225600 # 2026-01-01 00:00:00 UTC
 for ex in bikeshare; do
-	gen="data supabase .github .gitlab-ci.yml"
+	gen="data supabase .github .gitlab-ci.yml AGENTS.md"
 	rm -rf "$scratch/g" && cp -R "examples/$ex" "$scratch/g"
 	(cd "$scratch/g" && rm -rf .dpc $gen)
 	(cd "$scratch/g" && SOURCE_DATE_EPOCH=$GOLDEN_EPOCH "$DPC" build >/dev/null 2>"$scratch/err") ||
@@ -106,6 +107,11 @@ done
 # dpc run and dpc test on the SQLite warehouse (tests/run/lib/ holds their helpers)
 for t in tests/run/*.sh; do
 	case_ "run/$(basename "$t" .sh)" sh "$t" "$DPC"
+done
+# the AI layer against tests/ai/fakellm.py, a fake LLM server on 127.0.0.1
+for t in tests/ai/*.sh; do
+	[ -f "$t" ] || continue
+	case_ "ai/$(basename "$t" .sh)" sh "$t" "$DPC"
 done
 # dpc analyze: its fixture repository, bad inputs, the dbt round trip
 case_ "analyze" sh tests/analyze/run.sh "$DPC"

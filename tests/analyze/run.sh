@@ -108,7 +108,7 @@ printf '%s\n' "$out" | head -1 | grep -q '^flowchart LR$' && printf '%s\n' "$out
 # 5. the dbt round trip: the proposed spec builds the same dbt project
 cp -R "$here/repo/shop" "$t/shop"
 (cd "$t/shop" && "$DPC" analyze --emit-spec pipeline.yaml >/dev/null 2>"$t/err"); rc=$?
-[ $rc -eq 0 ] && [ -f "$t/shop/pipeline.yaml" ] && head -1 "$t/shop/pipeline.yaml" | grep -q '^# proposed by dpc analyze' &&
+[ $rc -eq 0 ] && [ -f "$t/shop/pipeline.yaml" ] && head -2 "$t/shop/pipeline.yaml" | grep -q '^# proposed by dpc analyze' &&
 	pass "emit-spec-file" || fail "emit-spec-file" "exit $rc: $(head -3 "$t/err")"
 cp "$t/shop/pipeline.yaml" "$t/spec.saved"
 (cd "$t/shop" && "$DPC" analyze --emit-spec pipeline.yaml >/dev/null 2>"$t/err"); rc=$?
