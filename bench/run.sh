@@ -141,7 +141,7 @@ for N in $SIZES; do
 		tail -n 20 "$WORK/gen.$N.log" >&2
 		die "the first build of the generated project failed"
 	}
-	rm -rf "$G/data" "$G/.dpc" "$G/.github" "$G/.gitlab-ci.yml"
+	rm -rf "$G/data" "$G/.dpc" "$G/.github" "$G/.gitlab-ci.yml" "$G/AGENTS.md"
 	last=$((N - 1))
 	w=${#last}
 	[ "$w" -ge 5 ] || w=5
