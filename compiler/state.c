@@ -361,11 +361,9 @@ state_log_build(struct state *s, const char *spechash, long written, long delete
 	if (sqlite3_prepare_v2(s->db, "INSERT INTO builds(time, actor, spec, written, deleted) VALUES(?, ?, ?, ?, ?)",
 			       -1, &st, NULL) != SQLITE_OK)
 		return;
-	const char *actor = getenv("DPC_ACTOR");
-	if (!actor || !*actor)
-		actor = getenv("USER");
+	const char *actor = state_actor(); /* the same actor as the AI audit log's */
 	sqlite3_bind_int64(st, 1, (sqlite3_int64)time(NULL));
-	sqlite3_bind_text(st, 2, actor ? actor : "unknown", -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, actor, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, spechash, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 4, written);
 	sqlite3_bind_int64(st, 5, deleted);
