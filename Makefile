@@ -63,7 +63,8 @@ EMBED_FILES = stdlib/init/pipeline.yaml stdlib/init/README.md stdlib/init/gitign
 
 all: build/dpc
 
-$(GRAMMAR)/parser.c $(GRAMMAR)/scanner.c:
+# one fetch makes both files (a grouped target: make -j must not run it twice)
+$(GRAMMAR)/parser.c $(GRAMMAR)/scanner.c &:
 	sh tools/fetch-grammar.sh $(GRAMMAR)
 
 # the grammar is generated code: built without dpc's warning flags
