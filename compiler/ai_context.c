@@ -23,6 +23,7 @@
 
 #include "compile.h"
 #include "ir.h"
+#include "specedit.h"
 #include "spec.h"
 #include "util.h"
 
@@ -785,19 +786,12 @@ ai_context_free(struct ai_context *x)
 	*x = (struct ai_context){0};
 }
 
-/* a JSON Pointer token: '~' and '/' escaped (RFC 6901) */
+/* "/" and a JSON Pointer token: '~' and '/' escaped (RFC 6901) */
 static void
 token(struct buf *b, const char *s)
 {
 	buf_putc(b, '/');
-	for (; *s; s++) {
-		if (*s == '~')
-			buf_puts(b, "~0");
-		else if (*s == '/')
-			buf_puts(b, "~1");
-		else
-			buf_putc(b, *s);
-	}
+	sedit_ptr_token(b, s);
 }
 
 char *

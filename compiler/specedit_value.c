@@ -39,6 +39,19 @@ ywdone(struct yw *w, size_t *len)
 	return s;
 }
 
+/* what libyaml writes for the one-pair map {k: s} (ywdone) */
+static char *
+keyed(const char *s, size_t *n)
+{
+	struct yw w;
+	yw_begin(&w, NULL);
+	yw_map(&w);
+	yw_literal(&w, "k");
+	yw_str(&w, s);
+	yw_endmap(&w);
+	return ywdone(&w, n);
+}
+
 /* s as a scalar inside a flow collection */
 static bool
 flowstr(struct buf *b, const char *s)
@@ -63,14 +76,8 @@ sedit_scalar(struct buf *b, const char *s)
 {
 	/* the block form of a string (below) when it fits on one line */
 	if (!strchr(s, '\n')) {
-		struct yw w;
-		yw_begin(&w, NULL);
-		yw_map(&w);
-		yw_literal(&w, "k");
-		yw_str(&w, s);
-		yw_endmap(&w);
 		size_t n;
-		char *out = ywdone(&w, &n);
+		char *out = keyed(s, &n);
 		if (out && strncmp(out, "k: ", 3) == 0 && !strchr(out, '\n')) {
 			buf_puts(b, out + 3);
 			free(out);
@@ -194,14 +201,8 @@ flowable(const cJSON *v)
 static bool
 blockstr(struct buf *b, const char *s, size_t kc, size_t in)
 {
-	struct yw w;
-	yw_begin(&w, NULL);
-	yw_map(&w);
-	yw_literal(&w, "k");
-	yw_str(&w, s);
-	yw_endmap(&w);
 	size_t n;
-	char *out = ywdone(&w, &n);
+	char *out = keyed(s, &n);
 	if (!out || strncmp(out, "k:", 2) != 0) {
 		free(out);
 		return false;
