@@ -987,25 +987,36 @@ vectorize(struct run *r, const struct args *a)
 	const char *index = opt(a, "--index"), *prov = opt(a, "--provider"), *model = opt(a, "--model");
 	const char *name = opt(a, "--name"), *key = opt(a, "--key");
 	if (!table)
-		return refuse(r, "dpc supabase vectorize needs a table: dpc supabase vectorize TABLE --text COLUMN "
-				 "--dimensions N");
+		return refuse(r, "dpc supabase vectorize needs a table or a model: dpc supabase vectorize "
+				 "TABLE_OR_MODEL --text COLUMN --dimensions N");
 	const struct spec_apptable *t = NULL;
 	for (size_t i = 0; i < s->napptables; i++)
 		if (strcmp(s->apptables[i].name, table) == 0)
 			t = &s->apptables[i];
 	struct from f = {0};
+	bool pg = strcmp(s->warehouse.type, "postgres") == 0, frommodel = false;
 	if (!t && findfrom(s, table, &f)) {
 		static const char *const kinds[] = {"", "a model", "a seed", "a source table", ""};
 		free(f.cols);
-		/* the IR embeds tables of tables: only, for good reasons */
-		return refuse(r, "'%s' is %s, and an embedding keeps vectors of a table of tables: (in Supabase): its "
-				 "vector table's key references that table's rows (on delete cascade), match_<name> joins "
-				 "it, and its row level security applies to the vectors; %s lives in the warehouse, which "
-				 "dbt rebuilds. Keep the rows to search in a table of tables: (write them there from a model "
-				 "or an asset) and vectorize that table",
-			      table, kinds[f.kind], kinds[f.kind]);
+		frommodel = f.kind == F_MODEL;
+		/* a model's rows are in Supabase only when dbt builds into it */
+		if (frommodel && !pg)
+			return refuse(r, "'%s' is a model, and the warehouse is %s, so its rows are not in Supabase, "
+					 "where the vectors and match_<name> live. Embed a model with warehouse type "
+					 "postgres (dbt building into the Supabase database), or keep the rows to search "
+					 "in a table of tables: (write them there from an asset) and vectorize that table",
+				      table, s->warehouse.type);
+		if (!frommodel)
+			return refuse(r, "'%s' is %s, and an embedding keeps vectors of a table of tables: or of a "
+					 "model that dbt builds into Supabase (warehouse type postgres); %s is neither. "
+					 "Keep the rows to search in a table of tables: (write them there from a model's "
+					 "consumer or an asset) and vectorize that table",
+				      table, kinds[f.kind], kinds[f.kind]);
+		if (!key)
+			return refuse(r, "dpc supabase vectorize %s needs --key COLUMN: a model has no primary key dpc "
+					 "knows; name a column whose values are unique and not null", table);
 	}
-	if (!t) {
+	if (!t && !frommodel) {
 		const char **names = xreallocarray(NULL, s->napptables + 1, sizeof(*names));
 		for (size_t i = 0; i < s->napptables; i++)
 			names[i] = s->apptables[i].name;
@@ -1014,8 +1025,8 @@ vectorize(struct run *r, const struct args *a)
 		for (size_t i = 0; i < s->napptables && i < 10; i++)
 			buf_printf(&all, "%s%s", i ? ", " : " (tables: ", names[i]);
 		buf_puts(&all, s->napptables > 10 ? ", ...)" : s->napptables ? ")" : "");
-		int rc = refuse(r, "no table of tables: is named '%s'%s%s%s%s", table, h ? "; did you mean '" : "",
-				h ? h : "", h ? "'?" : all.data,
+		int rc = refuse(r, "no table of tables:%s is named '%s'%s%s%s%s", pg ? " or model" : "", table,
+				h ? "; did you mean '" : "", h ? h : "", h ? "'?" : all.data,
 				s->napptables ? "" : " (the spec has no tables:; dpc init --supabase shows one)");
 		buf_free(&all);
 		free(names);
@@ -1063,13 +1074,14 @@ vectorize(struct run *r, const struct args *a)
 	char *err = NULL;
 	const char *ep = path2(r, "embeddings", ename);
 	int rc = 0;
-	if (!sedit_add(r->se, ep, e, path2(r, "tables", table), &err))
+	if (!sedit_add(r->se, ep, e, path2(r, frommodel ? "models" : "tables", table), &err))
 		rc = refuse(r, "%s", err);
 	else
 		say(r, "%s: added embedding %s of %s.%s (%.0f dimensions)", where(r, ep), ename, table, text, n);
 	if (!rc)
 		r->next = xasprintf("run dpc build: it writes the migration (the vector table, its index, "
-				    "match_%s) and the Dagster asset that fills it", ename);
+				    "match_%s) and the Dagster asset that fills it%s", ename,
+				    frommodel ? ", after the model" : "");
 	free(err);
 	cJSON_Delete(e);
 	return rc;
@@ -1148,14 +1160,16 @@ static const struct kind {
 
 static const struct kind vectorizekind = {
 	"vectorize", vectorize, vectorizeopts, LEN(vectorizeopts), 1,
-	"usage: dpc supabase vectorize TABLE --text COLUMN --dimensions N [--index hnsw|ivfflat|none]\n"
+	"usage: dpc supabase vectorize TABLE_OR_MODEL --text COLUMN --dimensions N [--index hnsw|ivfflat|none]\n"
 	"                              [--provider openai|ollama|voyage] [--model M] [--name NAME]\n"
 	"                              [--key COLUMN] [--dry-run]\n"
 	"\n"
 	"Adds an embedding of TABLE's text COLUMN (embeddings.NAME, default TABLE_embeddings,\n"
 	"in the file of TABLE's entry): a pgvector table kept in step with TABLE, its index and\n"
-	"match_NAME() for search by meaning. TABLE is a table of tables:; a model, seed or\n"
-	"source table is refused (its rows are not in Supabase). The provider defaults to\n"
+	"match_NAME() for search by meaning. TABLE is a table of tables:, or a model when the\n"
+	"warehouse is postgres (dbt builds into the Supabase database); a model needs --key\n"
+	"COLUMN, its unique key. A model in a sqlite or duckdb warehouse, a seed or a source\n"
+	"table is refused (its rows are not in Supabase). The provider defaults to\n"
 	"openai's text-embedding-3-small; ollama's default model is nomic-embed-text,\n"
 	"voyage's voyage-3.5.\n"};
 
@@ -1387,7 +1401,7 @@ cmd_supabase(struct opts *o)
 		return runkind(o, "supabase", &vectorizekind, o->rest + 1, o->nrest - 1);
 	static const char *const names[] = {"vectorize"};
 	static const char help[] =
-		"usage: dpc supabase vectorize TABLE --text COLUMN --dimensions N [options]\n"
+		"usage: dpc supabase vectorize TABLE_OR_MODEL --text COLUMN --dimensions N [options]\n"
 		"\n"
 		"  vectorize   add a pgvector embedding of a table's text column (embeddings:);\n"
 		"              dpc supabase vectorize --help says more\n";

@@ -759,6 +759,73 @@ embedsql(struct buf *b, const struct spec_embedding *e)
 	buf_puts(b, ", '') = ''\n    \"\"\",\n");
 }
 
+/* The relation dbt builds a model into: its alias or name, in the
+ * warehouse's schema, or <schema>_<its schema> when it sets one (dbt's
+ * default generate_schema_name) */
+static void
+modelrelation(struct buf *b, const struct spec *s, const struct spec_model *m)
+{
+	if (m->schema) {
+		char *schema = xasprintf("%s_%s", s->warehouse.schema, m->schema);
+		sqltable(b, schema, m->alias ? m->alias : m->name);
+		free(schema);
+	} else {
+		sqltable(b, s->warehouse.schema, m->alias ? m->alias : m->name);
+	}
+}
+
+/* the SQL of the embedding of a model. The model is dbt's: its key is
+ * cast to the vector table's key type, a key that appears twice is
+ * embedded once (with its least text, so that runs agree), and with no
+ * foreign key to cascade, a vector whose key left the model, or whose text
+ * became empty, is deleted */
+static void
+embedmodelsql(struct buf *b, const struct spec *s, const struct spec_embedding *e)
+{
+	const char *k = e->key;
+	const char *h = "encode(sha256(convert_to(%(prefix)s::text || t.x, 'UTF8')), 'hex')";
+	buf_puts(b, "    changed=\"\"\"\n        with t as (\n            select distinct on (k) k, x\n"
+		    "            from (select r.");
+	sqlid(b, k);
+	buf_printf(b, "::%s as k, r.", e->key_type);
+	sqlid(b, e->text);
+	buf_puts(b, "::text as x from ");
+	modelrelation(b, s, e->model);
+	buf_puts(b, " as r) as r\n            where k is not null and x <> ''\n            order by k, x\n"
+		    "        )\n");
+	buf_printf(b, "        select t.k, t.x, %s as content_hash\n        from t\n        left join ", h);
+	sqltable(b, e->schema, e->name);
+	buf_puts(b, " as e on e.");
+	sqlid(b, k);
+	buf_puts(b, " = t.k\n        where e.");
+	sqlid(b, k);
+	buf_printf(b, " is null or e.content_hash is distinct from %s\n        order by t.k\n"
+		      "        limit %%(limit)s\n    \"\"\",\n", h);
+
+	buf_puts(b, "    upsert=\"\"\"\n        insert into ");
+	sqltable(b, e->schema, e->name);
+	buf_puts(b, " (");
+	sqlid(b, k);
+	buf_printf(b, ", embedding, content_hash, updated_at)\n        values (%%s, %%s::%s, %%s, now())\n"
+		      "        on conflict (",
+		   e->vector_type);
+	sqlid(b, k);
+	buf_puts(b, ") do update\n        set embedding = excluded.embedding, content_hash = "
+		    "excluded.content_hash, updated_at = now()\n    \"\"\",\n");
+
+	buf_puts(b, "    emptied=\"\"\"\n        delete from ");
+	sqltable(b, e->schema, e->name);
+	buf_puts(b, " as e\n        where not exists (\n            select 1 from ");
+	modelrelation(b, s, e->model);
+	buf_puts(b, " as t\n            where t.");
+	sqlid(b, k);
+	buf_printf(b, "::%s = e.", e->key_type);
+	sqlid(b, k);
+	buf_puts(b, " and coalesce(t.");
+	sqlid(b, e->text);
+	buf_puts(b, "::text, '') <> ''\n        )\n    \"\"\",\n");
+}
+
 static void
 embeddings(struct dg *d)
 {
@@ -769,6 +836,9 @@ embeddings(struct dg *d)
 		free(v);
 		return;
 	}
+	bool frommodel = false;
+	for (size_t i = 0; i < n; i++)
+		frommodel |= v[i]->embedding->model != NULL;
 	struct buf b = {0};
 	buf_printf(&b, "# %s\n", d->header);
 	buf_printf(&b,
@@ -778,8 +848,11 @@ embeddings(struct dg *d)
 		   "them; a row whose text became empty loses its vector, and a deleted row loses\n"
 		   "it by the foreign key's on delete cascade. Run it again and it does nothing.\n"
 		   "The database is %s (a connection string); the provider's key comes\n"
-		   "from its environment variable, never from this file.\"\"\"\n\n",
-		   SUPABASE_URL_ENV);
+		   "from its environment variable, never from this file.%s\"\"\"\n\n",
+		   SUPABASE_URL_ENV,
+		   frommodel ? "\n\nThe embedding of a model reads the relation dbt built, in the same database;\n"
+			       "with no foreign key to cascade, a vector whose key is no longer in the model\n"
+			       "is deleted by the next run." : "");
 	buf_puts(&b, "import json\nimport os\nimport time\nimport urllib.error\nimport urllib.request\n"
 		     "from dataclasses import dataclass\nfrom typing import Optional\n\n"
 		     "import dagster as dg\nimport psycopg\n\n"
@@ -876,22 +949,28 @@ embeddings(struct dg *d)
 		const struct node *en = v[i];
 		const struct spec_embedding *e = en->embedding;
 		char *key = keyof(en);
-		char *from = xasprintf("%s/%s", e->source, e->table->name);
+		const struct spec_model *m = e->model;
+		char *from = m ? keyof(&g->nodes[en->from]) : xasprintf("%s/%s", e->source, e->table->name);
 		buf_printf(&b, "\n\n_%s = _Embedding(\n", en->name);
 		pyfield(&b, "provider", e->provider.name);
 		pyfield(&b, "url", e->provider.url);
 		pyfield(&b, "model", e->provider.model);
 		pyfield(&b, "api_key_env", e->provider.api_key_env);
 		buf_printf(&b, "    dimensions=%lld,\n    batch_size=%lld,\n", e->dimensions, e->batch_size);
-		embedsql(&b, e);
+		if (m)
+			embedmodelsql(&b, d->s, e);
+		else
+			embedsql(&b, e);
 		buf_puts(&b, ")\n\n\n@dg.asset(\n    key=");
 		dagster_assetkey(&b, key);
 		buf_puts(&b, ",\n    deps=[");
 		dagster_assetkey(&b, from);
 		buf_puts(&b, "],\n    description=");
 		char *desc = e->description ? xstrdup(e->description)
-					    : xasprintf("Vectors of %s.%s.%s by %s %s", e->schema, e->table->name,
-							e->text, e->provider.name, e->provider.model);
+			     : m ? xasprintf("Vectors of %s.%s of model %s by %s %s", m->alias ? m->alias : m->name,
+					     e->text, m->name, e->provider.name, e->provider.model)
+				 : xasprintf("Vectors of %s.%s.%s by %s %s", e->schema, e->table->name, e->text,
+					     e->provider.name, e->provider.model);
 		dagster_pystr(&b, desc);
 		free(desc);
 		buf_puts(&b, ",\n    group_name=\"embeddings\",\n    kinds={\"python\", \"postgres\"},\n)\n");

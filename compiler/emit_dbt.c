@@ -438,9 +438,9 @@ static void
 sources(struct dbt *d)
 {
 	const struct spec *s = d->s;
-	if (!s->nsources && !s->napptables)
+	if (!s->nsources && !s->napptables && !s->nembeddings)
 		return;
-	struct dbtsource *v = xreallocarray(NULL, s->nsources + s->napptables + 1, sizeof(*v));
+	struct dbtsource *v = xreallocarray(NULL, s->nsources + s->napptables + s->nembeddings + 1, sizeof(*v));
 	size_t nv = 0;
 	for (size_t i = 0; i < s->nsources; i++)
 		v[nv++] = (struct dbtsource){s->sources[i].name, &s->sources[i], s->sources[i].schema};
@@ -451,6 +451,19 @@ sources(struct dbt *d)
 			seen = strcmp(v[j].name, s->apptables[i].source) == 0;
 		if (!seen)
 			v[nv++] = (struct dbtsource){s->apptables[i].source, NULL, s->apptables[i].schema};
+	}
+	/* the embeddings of models, whose source may hold no table of tables: */
+	for (size_t i = 0; i < s->nembeddings; i++) {
+		const struct spec_embedding *e = &s->embeddings[i];
+		bool seen = !e->model || !e->source;
+		for (size_t j = s->nsources; j < nv && !seen; j++)
+			seen = strcmp(v[j].name, e->source) == 0;
+		if (!seen)
+			v[nv++] = (struct dbtsource){e->source, NULL, e->schema};
+	}
+	if (!nv) {
+		free(v);
+		return;
 	}
 	qsort(v, nv, sizeof(*v), cmpsource);
 	struct yw w;

@@ -38,7 +38,9 @@
  *   embeddings:  the vector extension in schema extensions; a table <name>
  *                (<key>, embedding, content_hash, updated_at); its HNSW or
  *                IVFFlat index <name>_embedding_<method>; match_<name>();
- *                row level security and grants that follow its table's */
+ *                row level security and grants that follow its table's;
+ *                of a model: no foreign key, a match_<name>() that joins
+ *                nothing, row level security with no policy */
 #include "supabase.h"
 
 #include <dirent.h>
@@ -459,12 +461,37 @@ static const struct metric {
 /* create or replace function <schema>.match_<name>(query_embedding,
  * match_threshold, match_count): the nearest rows first, each with its key,
  * its text and its similarity. Security invoker: the caller's grants and
- * row level security decide which rows it sees, the table's included. */
+ * row level security decide which rows it sees, the table's included. The
+ * embedding of a model returns the key and the similarity only: the model
+ * may not exist when migrations run, and dbt drops and makes it again, so
+ * the function does not join it (the caller does) */
 static char *
 matchsql(const struct spec_embedding *e, const struct metric *mt)
 {
 	const struct spec_apptable *t = e->table;
 	struct buf b = {0}, dist = {0}, fn = {0};
+	if (!t) {
+		char *key = ident(e->key);
+		buf_puts(&fn, "match_");
+		buf_puts(&fn, e->name);
+		char *fname = pgname(&fn);
+		buf_printf(&dist, "e.embedding operator(extensions.%s) query_embedding", mt->op);
+		buf_puts(&b, "create or replace function ");
+		pg_put_qname(&b, e->schema, fname);
+		buf_printf(&b, "(\n  query_embedding %s,\n  match_threshold double precision,\n"
+			       "  match_count integer\n)\nreturns table (%s %s, similarity double precision)\n"
+			       "language sql stable security invoker\nset search_path = ''\nas $dpc$\n",
+			   e->vector_type, key, e->key_type);
+		buf_printf(&b, "  select e.%s, %s%s%s", key, mt->simpre, dist.data, mt->simpost);
+		buf_puts(&b, "\n  from ");
+		pg_put_qname(&b, e->schema, e->name);
+		buf_printf(&b, " as e\n  where %s < %s\n  order by %s\n  limit match_count\n$dpc$;\n", dist.data,
+			   mt->within, dist.data);
+		free(key);
+		free(fname);
+		buf_free(&dist);
+		return buf_take(&b);
+	}
 	char *key = ident(e->key), *text = ident(e->text);
 	buf_puts(&fn, "match_");
 	buf_puts(&fn, e->name);
@@ -496,8 +523,10 @@ wantembedding(struct prep *p, const struct spec_embedding *e)
 {
 	struct pg_model *m = p->want;
 	const struct spec_apptable *t = e->table;
-	if (!t || !e->key_column || !e->text_column || !e->key_type)
+	if (e->model ? !e->key || !e->text : !t || !e->key_column || !e->text_column)
 		return; /* the spec reported it */
+	if (!e->key_type || !e->schema)
+		return;
 	pg_extension_add(m, "vector", "extensions");
 	struct pg_table *wt = pg_table_add(m, e->schema, e->name);
 	if (!wt) {
@@ -524,7 +553,10 @@ wantembedding(struct prep *p, const struct spec_embedding *e)
 	uc->not_null = true;
 	pg_column_default(m, uc, "now()");
 	pg_primary_key_add(m, wt, NULL, &e->key, 1);
-	pg_foreign_key_add(m, wt, NULL, &e->key, 1, t->schema, t->name, &e->key_column->name, 1, "cascade");
+	/* a model's relation is dbt's, dropped and made again: no reference */
+	if (t)
+		pg_foreign_key_add(m, wt, NULL, &e->key, 1, t->schema, t->name, &e->key_column->name, 1,
+				   "cascade");
 
 	const struct metric *mt = &metrics[0];
 	for (size_t i = 0; i < LEN(metrics); i++)
@@ -554,9 +586,19 @@ wantembedding(struct prep *p, const struct spec_embedding *e)
 		    e->name);
 	free(sql);
 
+	struct pg_table *ct = pg_table_find(p->cur, e->schema, e->name);
+	if (!t) {
+		/* a model's rows have no policies dpc knows: row level security
+		 * with no policy, so only service_role (which bypasses it, and
+		 * writes the vectors) and the owner see them */
+		static const char *const writer[] = {"service_role"};
+		static const unsigned all[] = {PG_PRIV_ALL};
+		wt->rls = true;
+		setgrants(p, wt, ct, writer, all, 1);
+		return;
+	}
 	/* its rows are its table's: row level security when the table has it,
 	 * a row visible to whoever may see the table's row */
-	struct pg_table *ct = pg_table_find(p->cur, e->schema, e->name);
 	wt->rls = t->rls.enabled;
 	if (t->rls.enabled) {
 		const char **seen = xcalloc(t->rls.nroles[RLS_SELECT] + t->rls.nroles[RLS_ALL] + 1, sizeof(*seen));

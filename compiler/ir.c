@@ -736,9 +736,18 @@ addappnodes(struct builder *b)
 		struct node *n = &g->nodes[idx];
 		n->embedding = e;
 		n->from = SIZE_MAX;
-		/* the vector table follows its table: the key's type, the schema */
-		const struct node *t = e->table ? graph_byname(g, e->table->name) : NULL;
+		/* the vector table follows its table: the key's type, the schema;
+		 * or its model's entry (the key's type), and runs after the model */
+		const struct node *t = e->table ? graph_byname(g, e->table->name)
+				       : e->model ? graph_byname(g, e->model->name) : NULL;
 		n->hash = t ? combine(e->hash, t->hash) : e->hash;
+		if (t && e->model) {
+			/* where the vectors go, and the relation they are read from */
+			const char *where = arena_printf(b->a, "%s.%s %s.%s", e->schema, e->source,
+							 s->warehouse.schema, e->model->alias ? e->model->alias : "");
+			n->hash = contenthash(combine(e->hash, e->model->hash), where, strlen(where),
+					      e->model->schema);
+		}
 		if (t) {
 			n->from = (size_t)(t - g->nodes);
 			adddep(b, idx, n->from, e->from_loc);

@@ -79,7 +79,7 @@ struct node {
 	const struct spec_test *test;
 	size_t tested;
 	const char *column;
-	/* embeddings: the N_TABLE node of from:; sensors: the N_TABLE or
+	/* embeddings: the N_TABLE or N_MODEL node of from:; sensors: the N_TABLE or
 	 * N_SOURCE node watched. Also an edge (deps) */
 	size_t from;
 	/* schedules and sensors: every node the selection picks (with the

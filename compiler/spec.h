@@ -243,7 +243,9 @@ struct spec_provider {
 	const char *url;         /* effective: as written, or the provider's default endpoint */
 };
 
-/* embeddings: a vector table kept in step with a text column of a table */
+/* embeddings: a vector table kept in step with a text column of a table
+ * of tables:, or of a model when the warehouse is postgres (the Supabase
+ * database dbt builds into) */
 struct spec_embedding {
 	const char *name;        /* also its table's name; the match function is match_<name> */
 	struct loc loc;
@@ -257,15 +259,21 @@ struct spec_embedding {
 	struct spec_provider provider;
 	long long batch_size;    /* default 100 */
 	/* completed once every file is read: the table of from:, and its
-	 * columns text: and key: (key defaults to its one-column primary key) */
+	 * columns text: and key: (key defaults to its one-column primary key);
+	 * or, from: naming a model, the model (table and the columns NULL; key
+	 * is required) */
 	const struct spec_apptable *table;
 	const struct spec_appcolumn *text_column, *key_column;
-	const char *schema, *source; /* its table's schema and dbt source */
-	/* its vector table's columns, in order: <key> key_type (primary key,
-	 * references the table's key on delete cascade), embedding
-	 * vector_type ("extensions.vector(1536)"), content_hash text,
-	 * updated_at timestamptz. key_type is the key column's type, a serial
-	 * type as its integer type */
+	const struct spec_model *model;
+	const char *schema, *source; /* its table's schema and dbt source; for a
+				      * model, supabase.schema and supabase.source */
+	/* its vector table's columns, in order: <key> key_type (primary key;
+	 * references the table's key on delete cascade, no reference for a
+	 * model, which dbt drops and makes again), embedding vector_type
+	 * ("extensions.vector(1536)"), content_hash text, updated_at
+	 * timestamptz. key_type is the key column's type, a serial type as its
+	 * integer type; for a model, columns.<key>.type of the model's entry,
+	 * else text */
 	const char *key_type, *vector_type;
 	struct hash hash;
 };

@@ -1205,6 +1205,89 @@ resolvereference(struct reader *r, struct spec_appcolumn *c)
 	c->ref_table = t;
 }
 
+/* the key's type as a reference to it is written: a serial is a plain
+ * integer of its size */
+static const char *
+keytype(const char *type)
+{
+	static const char *const serials[][2] = {
+		{"smallserial", "smallint"}, {"serial2", "smallint"}, {"serial", "integer"},
+		{"serial4", "integer"}, {"bigserial", "bigint"}, {"serial8", "bigint"},
+	};
+	for (size_t i = 0; i < LEN(serials); i++)
+		if (strcasecmp(type, serials[i][0]) == 0)
+			return serials[i][1];
+	return type;
+}
+
+static const struct spec_column *
+modelcolumn(const struct spec_model *m, const char *name)
+{
+	for (size_t i = 0; i < m->ncolumns; i++)
+		if (strcmp(m->columns[i].name, name) == 0)
+			return &m->columns[i];
+	return NULL;
+}
+
+/* from: a model. Its rows are in Supabase only when dbt builds into the
+ * Supabase database (a postgres warehouse); the vector table then lives in
+ * the default schema of tables: and cannot reference the model's rows,
+ * which dbt drops and makes again (docs/supabase.md) */
+static void
+modelembedding(struct reader *r, struct spec_embedding *e, const struct spec_model *m)
+{
+	const struct spec *s = r->s;
+	if (strcmp(s->warehouse.type, "postgres") != 0) {
+		diag_add(r->d, SEV_ERROR, e->from_loc,
+			 "embedding from: '%s' is a model, and the warehouse is %s, so its rows are not in "
+			 "Supabase, where the vectors and match_%s live; embed a model with warehouse type "
+			 "postgres (dbt building into the Supabase database), or keep the rows in a table of "
+			 "tables: (written there by an asset) and embed that table",
+			 e->from, s->warehouse.type, e->name);
+		return;
+	}
+	if (m->enabled == 0) {
+		diag_add(r->d, SEV_ERROR, e->from_loc,
+			 "embedding from: model '%s' is disabled (enabled: false): dbt makes no relation to read "
+			 "its rows from", m->name);
+		return;
+	}
+	if (m->materialized && strcmp(m->materialized, "ephemeral") == 0) {
+		diag_add(r->d, SEV_ERROR, e->from_loc,
+			 "embedding from: model '%s' is ephemeral: dbt makes no relation to read its rows from; "
+			 "materialize it as a view, table or incremental", m->name);
+		return;
+	}
+	e->model = m;
+	e->schema = s->supabase.schema;
+	e->source = s->supabase.source;
+	/* its vector table is a dbt source table of that source, as a table
+	 * of tables: would be (spec_app_finish reports it when one is) */
+	bool reported = false;
+	for (const struct spec_embedding *o = s->embeddings; o < e; o++)
+		reported |= o->model && o->source && strcmp(o->source, e->source) == 0;
+	for (size_t i = 0; i < s->napptables; i++)
+		reported |= strcmp(s->apptables[i].source, e->source) == 0;
+	for (size_t i = 0; !reported && i < s->nsources; i++)
+		if (strcmp(s->sources[i].name, e->source) == 0)
+			diag_add(r->d, SEV_ERROR, s->sources[i].loc,
+				 "source '%s' is also the dbt source of the vector table of embedding '%s'; "
+				 "rename it, or set supabase: {source: ...}", e->source, e->name);
+	if (!e->key) {
+		diag_add(r->d, SEV_ERROR, e->loc,
+			 "embedding '%s' needs key: model '%s' has no primary key dpc knows; name a column "
+			 "whose values are unique and not null", e->name, m->name);
+		return;
+	}
+	const struct spec_column *tc = e->text ? modelcolumn(m, e->text) : NULL;
+	if (tc && tc->type && spec_type_family(tc->type) != SQL_TEXT)
+		diag_add(r->d, SEV_ERROR, e->text_loc, "embedding text: column '%s' of model '%s' is %s, not text",
+			 e->text, m->name, tc->type);
+	const struct spec_column *kc = modelcolumn(m, e->key);
+	e->key_type = kc && kc->type ? keytype(kc->type) : "text";
+	e->vector_type = arena_printf(r->a, "extensions.vector(%lld)", e->dimensions);
+}
+
 static void
 resolveembedding(struct reader *r, struct spec_embedding *e)
 {
@@ -1212,7 +1295,27 @@ resolveembedding(struct reader *r, struct spec_embedding *e)
 		return;
 	const struct spec_apptable *t = findtable(r->s, e->from);
 	if (!t) {
-		notable(r, e->from, e->from_loc, "embedding from");
+		for (size_t i = 0; i < r->s->nmodels; i++)
+			if (strcmp(r->s->models[i].name, e->from) == 0) {
+				modelembedding(r, e, &r->s->models[i]);
+				return;
+			}
+		if (strcmp(r->s->warehouse.type, "postgres") != 0) {
+			notable(r, e->from, e->from_loc, "embedding from");
+			return;
+		}
+		/* a postgres warehouse: a model would do too */
+		const struct spec *s = r->s;
+		const char **names = xreallocarray(NULL, s->napptables + s->nmodels + 1, sizeof(*names));
+		for (size_t i = 0; i < s->napptables; i++)
+			names[i] = s->apptables[i].name;
+		for (size_t i = 0; i < s->nmodels; i++)
+			names[s->napptables + i] = s->models[i].name;
+		struct diag *g = diag_add(r->d, SEV_ERROR, e->from_loc,
+					  "embedding from: there is no table '%s' in tables: and no model of that name",
+					  e->from);
+		diag_hint(g, did_you_mean(e->from, names, s->napptables + s->nmodels));
+		free(names);
 		return;
 	}
 	e->table = t;
@@ -1242,17 +1345,8 @@ resolveembedding(struct reader *r, struct spec_embedding *e)
 			 "embedding '%s' needs key: table '%s' has no one-column primary key to default to",
 			 e->name, t->name);
 	}
-	if (e->key_column) {
-		/* a reference to a serial is a plain integer of its size */
-		static const char *const serials[][2] = {
-			{"smallserial", "smallint"}, {"serial2", "smallint"}, {"serial", "integer"},
-			{"serial4", "integer"}, {"bigserial", "bigint"}, {"serial8", "bigint"},
-		};
-		e->key_type = e->key_column->type;
-		for (size_t i = 0; i < LEN(serials); i++)
-			if (strcasecmp(e->key_type, serials[i][0]) == 0)
-				e->key_type = serials[i][1];
-	}
+	if (e->key_column)
+		e->key_type = keytype(e->key_column->type);
 	e->vector_type = arena_printf(r->a, "extensions.vector(%lld)", e->dimensions);
 }
 

@@ -4,8 +4,9 @@
 # keeps the starter's comments, and the project then builds and checks
 # clean; --dry-run and --format json; refusals (a name in use, a bad name,
 # an unknown --from, an edit that would not compile, an existing file, a
-# model to vectorize) exit 2 with their message and leave every file as it
-# was.
+# model to vectorize in a sqlite warehouse) exit 2 with their message and
+# leave every file as it was. Then a model is vectorized in a postgres
+# project (--key required), which builds and checks clean.
 set -eu
 DPC=$1
 t=$(mktemp -d)
@@ -49,7 +50,7 @@ refused 2 "stg_orders.order_id has a unique test already" new test stg_orders.or
 refused 2 "accepted_values needs --values" new test stg_orders.status accepted_values
 refused 2 "unknown option '--form'; did you mean '--from'?" new model fct_x --form stg_orders
 refused 2 "unknown kind 'modle'; did you mean 'model'?" new modle fct_x
-refused 2 "'stg_orders' is a model, and an embedding keeps vectors of a table of tables:" \
+refused 2 "'stg_orders' is a model, and the warehouse is sqlite, so its rows are not in Supabase" \
 	supabase vectorize stg_orders --text status --dimensions 3
 refused 2 "no table of tables: is named 'reviews' (tables: product_reviews)" \
 	supabase vectorize reviews --text body --dimensions 3
@@ -139,4 +140,43 @@ EOF
 grep -rq "fct_daily" data/dbt/models || fail "fct_daily is not in the dbt project"
 grep -q "review_search" supabase/migrations/*.sql || fail "no migration for the embedding"
 grep -q "asset_weather" data/dagster/src/*/defs/assets.py || fail "no Dagster asset for weather"
+
+# a model is vectorized when dbt builds into the Supabase database (warehouse
+# type postgres): --key is required; the vector table references nothing and
+# its Dagster asset runs after the model
+cd "$t"
+"$DPC" init pgshop --supabase >/dev/null
+cd pgshop
+"$py" - <<'EOF' || fail "could not make the warehouse postgres"
+s = open("pipeline.yaml").read()
+old = "warehouse:\n  type: sqlite\n  path: warehouse.db\n"
+assert old in s
+open("pipeline.yaml", "w").write(s.replace(old, "warehouse:\n  type: postgres\n"))
+EOF
+refused 2 "dpc supabase vectorize stg_orders needs --key COLUMN: a model has no primary key dpc knows" \
+	supabase vectorize stg_orders --text status --dimensions 3
+refused 2 "no table of tables: or model is named 'stg_ordres'" \
+	supabase vectorize stg_ordres --text status --key order_id --dimensions 3
+refused 2 "'raw_orders' is a seed" supabase vectorize raw_orders --text status --key order_id --dimensions 3
+"$DPC" supabase vectorize stg_orders --text status --key order_id --dimensions 3 >"$t/out" 2>&1 ||
+	fail "vectorize a model: $(cat "$t/out")"
+grep -q "added embedding stg_orders_embeddings of stg_orders.status" "$t/out" || fail "vectorize says: $(cat "$t/out")"
+"$py" - pipeline.yaml <<'EOF' || fail "the embedding of the model in the spec: $(cat pipeline.yaml)"
+import sys
+lines = open(sys.argv[1]).read().split("\n")
+i = lines.index("  stg_orders_embeddings:")
+want = ["    from: stg_orders", "    text: status", "    key: order_id", "    dimensions: 3"]
+assert lines[i + 1:i + 5] == want, lines[i:i + 5]
+EOF
+"$DPC" build >"$t/out" 2>&1 || fail "build with the embedding of a model: $(cat "$t/out")"
+"$DPC" check >"$t/out" 2>&1 || fail "check with the embedding of a model: $(cat "$t/out")"
+m=$(grep -l "stg_orders_embeddings" supabase/migrations/*.sql) || fail "no migration for the model's embedding"
+grep -q "^  order_id integer primary key,$" "$m" || fail "the key's type is not the model's column type"
+! grep -q "references public.stg_orders" "$m" || fail "the vector table references the model"
+grep -q "returns table(order_id integer, similarity double precision)" "$m" ||
+	fail "match_stg_orders_embeddings returns more than the key and the similarity"
+grep -qF 'deps=[dg.AssetKey(["stg_orders"])]' data/dagster/src/*/defs/embeddings.py ||
+	fail "the embedding asset does not depend on the model"
+"$DPC" graph >"$t/out" 2>&1 || fail "dpc graph: $(cat "$t/out")"
+grep -q "embedding.stg_orders_embeddings <- model.stg_orders" "$t/out" || fail "dpc graph lacks the edge: $(cat "$t/out")"
 echo "new: ok"

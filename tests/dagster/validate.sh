@@ -143,6 +143,12 @@ if build project "$top/tests/dagster/project" "$p"; then
 		'on conflict ("id") do update' \
 		'e.content_hash is distinct from encode(sha256(convert_to(%(prefix)s::text || t."body"' \
 		'api_key_env="OPENAI_API_KEY",' 'url="http://ollama:11434/",' 'batch_size=16,'
+	# the embedding of a model runs after the model's dbt asset, reads the
+	# relation dbt built, and deletes the vectors of keys gone from it
+	has "$e" 'key=dg.AssetKey(["app", "book_title_vectors"]),' 'deps=[dg.AssetKey(["stg_books"])],' \
+		'from (select r."book_id"::text as k, r."title"::text as x from "analytics"."stg_books" as r) as r' \
+		'delete from "public"."book_title_vectors" as e' \
+		'select 1 from "analytics"."stg_books" as t'
 	a=$pkg/defs/assets.py
 	has "$a" 'Path(__file__).resolve().parents[5]' '_call(context, "pipelines/digest.py", "build_digest")' \
 		'tags={"external": "", "hourly": ""},' 'group_name="reports",'

@@ -18,6 +18,9 @@
 #     project built without its embeddings: section, each version's new files
 #     applied on top of the earlier ones in one database that holds rows, and
 #     the whole folder again in a fresh database, then the same queries.
+# Then projects/model/ (the embedding of a model, a postgres warehouse): its
+# migration in PGlite before the model exists, and the Dagster asset's SQL
+# (taken from embeddings.py) against a stand-in for the relation dbt builds.
 # Prints ok/FAIL lines and "N passed, M failed"; exits 1 on any failure. No
 # network; the PostgreSQL server is stopped and removed whatever happens.
 
@@ -456,6 +459,94 @@ check "$(! pg_standalone "$work/two.sql"; echo $?)" "a concurrently statement be
 pg_migration_files "$app/supabase/migrations" >/dev/null
 check $? "every migration name is <14 digits>_<name>.sql"
 check "$([ "$(migrations "$app" | wc -l)" = 7 ]; echo $?)" "7 migrations in all (6 of dpc's, 1 hand-written)"
+
+# ---- an embedding of a model (warehouse type postgres): the migration
+# applies before the model exists; the Dagster asset's SQL, run by hand as
+# the asset runs it, embeds the model's rows, skips what is embedded and
+# deletes the vectors of keys gone from the model (no foreign key cascades)
+mp=$work/model
+mkdir "$mp"
+cp "$here/projects/model/pipeline.yaml" "$mp/pipeline.yaml"
+(cd "$mp" && SOURCE_DATE_EPOCH=1767225600 "$DPC" build >"$work/out" 2>&1)
+check $? "model: dpc build of an embedding of a model"
+mig=$mp/supabase/migrations/$(migrations "$mp" | head -n 1)
+check "$([ "$(migrations "$mp" | wc -l)" = 1 ]; echo $?)" "model: one migration"
+check "$(grep -qi 'references\|foreign key' "$mig"; [ $? = 1 ]; echo $?)" "model: the vector table references nothing"
+grep -q 'returns table(chunk_id bigint, similarity double precision)' "$mig"
+check $? "model: match_doc_vectors returns the key (its type from columns:) and the similarity"
+grep -q 'alter table public.doc_vectors enable row level security' "$mig"
+check $? "model: the vector table has row level security"
+(cd "$mp" && "$DPC" check >/dev/null 2>&1)
+check $? "model: dpc check is clean"
+(cd "$mp" && "$DPC" build 2>&1) | grep -q 'nothing to write'
+check $? "model: a rebuild writes nothing"
+emb=$(find "$mp/data/dagster" -name embeddings.py)
+# the asset's three statements, with the parameters psycopg would bind
+python3 - "$emb" >"$work/model_sql" <<'EOF' || bad "model: the SQL of embeddings.py"
+import ast, sys
+tree = ast.parse(open(sys.argv[1]).read())
+for node in tree.body:
+    if isinstance(node, ast.Assign) and node.targets[0].id == "_doc_vectors":
+        kw = {k.arg: k.value.value for k in node.value.keywords}
+for name in ("changed", "upsert", "emptied"):
+    sql = kw[name].replace("%(prefix)s", "'text-embedding-3-small:'").replace("%(limit)s", "100")
+    n = 0
+    while "%s" in sql:
+        n += 1
+        sql = sql.replace("%s", "$%d" % n, 1)
+    print("-- " + name)
+    print(sql.strip().replace("\n", " "))
+EOF
+changed=$(sed -n '/^-- changed$/{n;p;}' "$work/model_sql")
+upsert=$(sed -n '/^-- upsert$/{n;p;}' "$work/model_sql")
+emptied=$(sed -n '/^-- emptied$/{n;p;}' "$work/model_sql")
+cat >"$work/q_model.sql" <<EOF
+create schema analytics_search;
+create table analytics_search.chunks (chunk_id bigint, body text);
+insert into analytics_search.chunks values (1, 'alpha'), (2, 'beta'), (2, 'aardvark'), (3, ''), (null, 'x');
+select 'changed', string_agg(k::text || ':' || x, ',' order by k) from ($changed) as c;
+insert into public.doc_vectors (chunk_id, embedding, content_hash)
+  select k, ('[' || k || ',1,0]')::extensions.vector(3), content_hash from ($changed) as c;
+select 'embedded', string_agg(chunk_id::text, ',' order by chunk_id) from public.doc_vectors;
+select 'changed_again', count(*)::text from ($changed) as c;
+update analytics_search.chunks set body = 'gamma' where chunk_id = 1;
+select 'changed_after_edit', string_agg(k::text || ':' || x, ',') from ($changed) as c;
+prepare up(bigint, text, text) as $upsert;
+execute up(1, '[1,1,0]', 'h');
+select 'upserted', content_hash from public.doc_vectors where chunk_id = 1;
+delete from analytics_search.chunks where chunk_id = 2;
+$emptied;
+select 'after_emptied', string_agg(chunk_id::text, ',' order by chunk_id) from public.doc_vectors;
+select 'match', string_agg(chunk_id::text || ':' || round(similarity::numeric, 3), ',')
+  from public.match_doc_vectors('[1,1,0]', 0.5, 5);
+begin;
+set local role authenticated;
+select 'as_authenticated', count(*)::text from public.doc_vectors;
+commit;
+begin;
+set local role service_role;
+select 'as_service_role', count(*)::text from public.doc_vectors;
+commit;
+select 'foreign_keys', count(*)::text from pg_catalog.pg_constraint
+  where conrelid = 'public.doc_vectors'::regclass and contype = 'f';
+EOF
+if node "$here/pglite.mjs" --quiet --format psql --query "$work/q_model.sql" \
+    "$mp/supabase/migrations" >"$work/model.out" 2>"$work/model.err"; then
+    ok "model: PGlite applies the migration (no model yet) and runs the asset's SQL"
+    o=$work/model.out
+    expect model "$o" changed '1:alpha,2:aardvark'
+    expect model "$o" embedded 1,2
+    expect model "$o" changed_again 0
+    expect model "$o" changed_after_edit 1:gamma
+    expect model "$o" upserted h
+    expect model "$o" after_emptied 1
+    expect model "$o" match 1:1.000
+    expect model "$o" as_authenticated 0
+    expect model "$o" as_service_role 1
+    expect model "$o" foreign_keys 0
+else
+    bad "model: PGlite: $(head -n 5 "$work/model.err")"
+fi
 
 if [ -n "$pgdir" ]; then
     pg_stop "$pgdir"

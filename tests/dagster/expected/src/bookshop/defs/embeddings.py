@@ -5,7 +5,11 @@ text column. It embeds the rows whose text has no vector yet or changed since
 them; a row whose text became empty loses its vector, and a deleted row loses
 it by the foreign key's on delete cascade. Run it again and it does nothing.
 The database is SUPABASE_DB_URL (a connection string); the provider's key comes
-from its environment variable, never from this file."""
+from its environment variable, never from this file.
+
+The embedding of a model reads the relation dbt built, in the same database;
+with no foreign key to cascade, a vector whose key is no longer in the model
+is deleted by the next run."""
 
 import json
 import os
@@ -112,6 +116,54 @@ def _sync(context, spec):
             batches += 1
             context.log.info(f"embedded {embedded} rows so far")
     return dg.MaterializeResult(metadata={"embedded": embedded, "batches": batches, "removed": removed})
+
+
+_book_title_vectors = _Embedding(
+    provider="openai",
+    url="https://api.openai.com/v1",
+    model="text-embedding-3-small",
+    api_key_env="OPENAI_API_KEY",
+    dimensions=3,
+    batch_size=100,
+    changed="""
+        with t as (
+            select distinct on (k) k, x
+            from (select r."book_id"::text as k, r."title"::text as x from "analytics"."stg_books" as r) as r
+            where k is not null and x <> ''
+            order by k, x
+        )
+        select t.k, t.x, encode(sha256(convert_to(%(prefix)s::text || t.x, 'UTF8')), 'hex') as content_hash
+        from t
+        left join "public"."book_title_vectors" as e on e."book_id" = t.k
+        where e."book_id" is null or e.content_hash is distinct from encode(sha256(convert_to(%(prefix)s::text || t.x, 'UTF8')), 'hex')
+        order by t.k
+        limit %(limit)s
+    """,
+    upsert="""
+        insert into "public"."book_title_vectors" ("book_id", embedding, content_hash, updated_at)
+        values (%s, %s::extensions.vector(3), %s, now())
+        on conflict ("book_id") do update
+        set embedding = excluded.embedding, content_hash = excluded.content_hash, updated_at = now()
+    """,
+    emptied="""
+        delete from "public"."book_title_vectors" as e
+        where not exists (
+            select 1 from "analytics"."stg_books" as t
+            where t."book_id"::text = e."book_id" and coalesce(t."title"::text, '') <> ''
+        )
+    """,
+)
+
+
+@dg.asset(
+    key=dg.AssetKey(["app", "book_title_vectors"]),
+    deps=[dg.AssetKey(["stg_books"])],
+    description="Vectors of stg_books.title of model stg_books by openai text-embedding-3-small",
+    group_name="embeddings",
+    kinds={"python", "postgres"},
+)
+def embed_book_title_vectors(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
+    return _sync(context, _book_title_vectors)
 
 
 _review_vectors = _Embedding(
