@@ -702,6 +702,22 @@ pyfield(struct buf *b, const char *name, const char *val)
 	buf_puts(b, ",\n");
 }
 
+/* the upsert of one vector: the same for a table's embedding and a model's */
+static void
+upsertsql(struct buf *b, const struct spec_embedding *e)
+{
+	buf_puts(b, "    upsert=\"\"\"\n        insert into ");
+	sqltable(b, e->schema, e->name);
+	buf_puts(b, " (");
+	sqlid(b, e->key);
+	buf_printf(b, ", embedding, content_hash, updated_at)\n        values (%%s, %%s::%s, %%s, now())\n"
+		      "        on conflict (",
+		   e->vector_type);
+	sqlid(b, e->key);
+	buf_puts(b, ") do update\n        set embedding = excluded.embedding, content_hash = "
+		    "excluded.content_hash, updated_at = now()\n    \"\"\",\n");
+}
+
 /* the SQL of one embedding, as triple-quoted Python strings: spec names
  * are identifiers, so no quote or backslash can end them early */
 static void
@@ -735,16 +751,7 @@ embedsql(struct buf *b, const struct spec_embedding *e)
 	buf_puts(b, "\n        limit %(limit)s\n    \"\"\",\n");
 	buf_free(&h);
 
-	buf_puts(b, "    upsert=\"\"\"\n        insert into ");
-	sqltable(b, e->schema, e->name);
-	buf_puts(b, " (");
-	sqlid(b, k);
-	buf_printf(b, ", embedding, content_hash, updated_at)\n        values (%%s, %%s::%s, %%s, now())\n"
-		      "        on conflict (",
-		   e->vector_type);
-	sqlid(b, k);
-	buf_puts(b, ") do update\n        set embedding = excluded.embedding, content_hash = "
-		    "excluded.content_hash, updated_at = now()\n    \"\"\",\n");
+	upsertsql(b, e);
 
 	buf_puts(b, "    emptied=\"\"\"\n        delete from ");
 	sqltable(b, e->schema, e->name);
@@ -802,16 +809,7 @@ embedmodelsql(struct buf *b, const struct spec *s, const struct spec_embedding *
 	buf_printf(b, " is null or e.content_hash is distinct from %s\n        order by t.k\n"
 		      "        limit %%(limit)s\n    \"\"\",\n", h);
 
-	buf_puts(b, "    upsert=\"\"\"\n        insert into ");
-	sqltable(b, e->schema, e->name);
-	buf_puts(b, " (");
-	sqlid(b, k);
-	buf_printf(b, ", embedding, content_hash, updated_at)\n        values (%%s, %%s::%s, %%s, now())\n"
-		      "        on conflict (",
-		   e->vector_type);
-	sqlid(b, k);
-	buf_puts(b, ") do update\n        set embedding = excluded.embedding, content_hash = "
-		    "excluded.content_hash, updated_at = now()\n    \"\"\",\n");
+	upsertsql(b, e);
 
 	buf_puts(b, "    emptied=\"\"\"\n        delete from ");
 	sqltable(b, e->schema, e->name);

@@ -468,31 +468,9 @@ static const struct metric {
 static char *
 matchsql(const struct spec_embedding *e, const struct metric *mt)
 {
-	const struct spec_apptable *t = e->table;
+	const struct spec_apptable *t = e->table; /* NULL: the embedding of a model */
+	char *key = ident(e->key), *text = t ? ident(e->text) : NULL;
 	struct buf b = {0}, dist = {0}, fn = {0};
-	if (!t) {
-		char *key = ident(e->key);
-		buf_puts(&fn, "match_");
-		buf_puts(&fn, e->name);
-		char *fname = pgname(&fn);
-		buf_printf(&dist, "e.embedding operator(extensions.%s) query_embedding", mt->op);
-		buf_puts(&b, "create or replace function ");
-		pg_put_qname(&b, e->schema, fname);
-		buf_printf(&b, "(\n  query_embedding %s,\n  match_threshold double precision,\n"
-			       "  match_count integer\n)\nreturns table (%s %s, similarity double precision)\n"
-			       "language sql stable security invoker\nset search_path = ''\nas $dpc$\n",
-			   e->vector_type, key, e->key_type);
-		buf_printf(&b, "  select e.%s, %s%s%s", key, mt->simpre, dist.data, mt->simpost);
-		buf_puts(&b, "\n  from ");
-		pg_put_qname(&b, e->schema, e->name);
-		buf_printf(&b, " as e\n  where %s < %s\n  order by %s\n  limit match_count\n$dpc$;\n", dist.data,
-			   mt->within, dist.data);
-		free(key);
-		free(fname);
-		buf_free(&dist);
-		return buf_take(&b);
-	}
-	char *key = ident(e->key), *text = ident(e->text);
 	buf_puts(&fn, "match_");
 	buf_puts(&fn, e->name);
 	char *fname = pgname(&fn);
@@ -500,15 +478,21 @@ matchsql(const struct spec_embedding *e, const struct metric *mt)
 	buf_puts(&b, "create or replace function ");
 	pg_put_qname(&b, e->schema, fname);
 	buf_printf(&b, "(\n  query_embedding %s,\n  match_threshold double precision,\n"
-		       "  match_count integer\n)\nreturns table (%s %s, content text, similarity double precision)\n"
+		       "  match_count integer\n)\nreturns table (%s %s, %ssimilarity double precision)\n"
 		       "language sql stable security invoker\nset search_path = ''\nas $dpc$\n",
-		   e->vector_type, key, e->key_type);
-	buf_printf(&b, "  select e.%s, s.%s::text, %s%s%s", key, text, mt->simpre, dist.data, mt->simpost);
+		   e->vector_type, key, e->key_type, t ? "content text, " : "");
+	buf_printf(&b, "  select e.%s, ", key);
+	if (t)
+		buf_printf(&b, "s.%s::text, ", text);
+	buf_printf(&b, "%s%s%s", mt->simpre, dist.data, mt->simpost);
 	buf_puts(&b, "\n  from ");
 	pg_put_qname(&b, e->schema, e->name);
-	buf_puts(&b, " as e\n  join ");
-	pg_put_qname(&b, t->schema, t->name);
-	buf_printf(&b, " as s on s.%s = e.%s\n", key, key);
+	buf_puts(&b, " as e\n");
+	if (t) {
+		buf_puts(&b, "  join ");
+		pg_put_qname(&b, t->schema, t->name);
+		buf_printf(&b, " as s on s.%s = e.%s\n", key, key);
+	}
 	buf_printf(&b, "  where %s < %s\n  order by %s\n  limit match_count\n$dpc$;\n", dist.data, mt->within,
 		   dist.data);
 	free(key);
