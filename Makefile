@@ -117,6 +117,9 @@ build/dpc-asan: $(AOBJ) $(GRAMMAR_OBJ)
 COREOBJ = $(SRC:%.c=build/asan/%.o) build/asan/build/embedded.o
 print-core: $(COREOBJ) $(GRAMMAR_OBJ)
 	@echo $(COREOBJ) $(GRAMMAR_OBJ)
+# the same sources, for tests/fuzz/run.sh to compile with clang's fuzzer
+print-src: build/embedded.c
+	@echo $(SRC) build/embedded.c
 
 deps:
 	sh tools/install-deps.sh
@@ -146,4 +149,4 @@ install: build/dpc
 clean:
 	rm -rf build
 
-.PHONY: all print-core deps test-deps demo test fuzz bench install clean
+.PHONY: all print-core print-src deps test-deps demo test fuzz bench install clean

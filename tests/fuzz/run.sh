@@ -51,6 +51,13 @@ $CLANG $flags -o "$out/fuzz_airflow" tests/fuzz/fuzz_airflow.c compiler/pyscan.c
 # shellcheck disable=SC2086
 $CLANG $flags -Iruntime -o "$out/fuzz_jinja" tests/fuzz/fuzz_jinja.c runtime/jinja.c runtime/jinja_parse.c \
 	compiler/util.c $deps
+# the spec edits: they reach the whole compiler (an edit is compiled), so
+# every core source, as the Makefile lists them
+# shellcheck disable=SC2086,SC2046
+$CLANG $flags -Iruntime -Ibuild -o "$out/fuzz_specedit" tests/fuzz/fuzz_specedit.c $(make -s print-src | tail -n 1) \
+	"$out/grammar-parser.o" "$out/grammar-scanner.o" \
+	$($PKG_CONFIG --cflags --libs yaml-0.1 libcjson libxxhash sqlite3 tree-sitter) \
+	$($PKG_CONFIG --cflags libcurl) -ldl -pthread
 
 scratch=$(mktemp -d "${TMPDIR:-/tmp}/dpc-fuzz.XXXXXX")
 trap 'rm -rf "$scratch"' EXIT
@@ -430,13 +437,14 @@ cat >"$scratch/jinja.dict" <<'EOF'
 EOF
 
 failed=0
-for name in ${FUZZ_TARGETS:-sqlscan spec airflow jinja}; do
+for name in ${FUZZ_TARGETS:-sqlscan spec airflow jinja specedit}; do
 	mkdir "$scratch/corpus-$name"
 	cp tests/fuzz/corpus/$name/* "$scratch/corpus-$name/"
 	extra=
 	[ "$name" = spec ] && extra="-dict=$scratch/spec.dict -max_len=16384"
 	[ "$name" = airflow ] && extra="-dict=$scratch/airflow.dict -max_len=8192"
 	[ "$name" = jinja ] && extra="-dict=$scratch/jinja.dict -max_len=8192"
+	[ "$name" = specedit ] && extra="-dict=$scratch/spec.dict -max_len=8192"
 	echo "fuzzing $name for $secs s ($(ls "$scratch/corpus-$name" | wc -l) seeds)"
 	rc=0
 	# shellcheck disable=SC2086
