@@ -23,7 +23,7 @@ SRC = compiler/util.c compiler/diag.c compiler/yamldoc.c compiler/spec.c compile
 	compiler/cron.c compiler/sqlscan.c compiler/select.c compiler/ir.c compiler/yamlout.c \
 	compiler/emit_dbt.c compiler/emit_dagster.c compiler/emit_ci.c compiler/emit_registry.c compiler/emit_agents.c \
 	compiler/pgschema.c compiler/pgdiff.c compiler/emit_supabase.c \
-	compiler/state.c compiler/state_ai.c compiler/llm.c compiler/build.c compiler/fresh.c compiler/diff.c compiler/compile.c compiler/quick.c \
+	compiler/state.c compiler/dbutil.c compiler/state_ai.c compiler/llm.c compiler/build.c compiler/fresh.c compiler/diff.c compiler/compile.c compiler/quick.c \
 	compiler/pyscan.c compiler/airflow.c compiler/spec_airflow.c compiler/emit_airflow.c \
 	compiler/migrate.c compiler/specedit.c compiler/specedit_value.c compiler/ai_prompt.c compiler/ai_context.c compiler/ai_change.c \
 	compiler/analyze.c compiler/analyze_dbt.c compiler/analyze_py.c compiler/analyze_sql.c \

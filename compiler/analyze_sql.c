@@ -273,6 +273,21 @@ reads(struct sc *c, size_t *i)
 	record(c, false, nm, at);
 }
 
+/* past the parenthesised tokens at k (a column list), or k when there are
+ * none */
+static size_t
+pastparens(const struct sc *c, size_t k, size_t to)
+{
+	if (k < to && c->t[k].k == K_LP) {
+		int d = 0;
+		do {
+			d += c->t[k].k == K_LP ? 1 : c->t[k].k == K_RP ? -1 : 0;
+			k++;
+		} while (k < to && d > 0);
+	}
+	return k;
+}
+
 /* what opened a parenthesis */
 enum paren { P_SUB, P_CALL, P_CTE };
 
@@ -335,13 +350,7 @@ statement(struct sc *c, size_t from, size_t to)
 			/* name [(columns)] AS [NOT] [MATERIALIZED] ( */
 			size_t k = i;
 			char *nm = name(c, &k);
-			if (k < to && c->t[k].k == K_LP) {
-				int d = 0;
-				do {
-					d += c->t[k].k == K_LP ? 1 : c->t[k].k == K_RP ? -1 : 0;
-					k++;
-				} while (k < to && d > 0);
-			}
+			k = pastparens(c, k, to);
 			if (is(c, k, "as")) {
 				strmap_put(&c->ctes, arena_strdup(&c->w->a, nm), (void *)1);
 				free(nm);
@@ -397,13 +406,7 @@ statement(struct sc *c, size_t from, size_t to)
 			size_t k = i;
 			char *nm = name(c, &k);
 			free(nm);
-			if (k < to && c->t[k].k == K_LP) {
-				int d = 0;
-				do {
-					d += c->t[k].k == K_LP ? 1 : c->t[k].k == K_RP ? -1 : 0;
-					k++;
-				} while (k < to && d > 0);
-			}
+			k = pastparens(c, k, to);
 			if (!copy || is(c, k, "from"))
 				writes(c, &i, false);
 			if (copy && is(c, k, "from"))

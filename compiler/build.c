@@ -268,22 +268,6 @@ opendir_beneath(int rootfd, const char *dir)
 	return open_beneath(rootfd, dir, O_RDONLY | O_DIRECTORY, 0);
 }
 
-int
-writeall(int fd, const char *p, size_t n)
-{
-	while (n) {
-		ssize_t w = write(fd, p, n);
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 char *
 dirof(const char *path, const char **base)
 {

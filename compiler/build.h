@@ -72,8 +72,9 @@ int plan_record(struct plan *p, int rootfd, struct state *st, const struct state
 
 /* The fresh build (fresh.c explains it). fresh_tree: true when nothing
  * dpc generates exists yet: no output records, and none of roots (the dbt
- * and assets layout roots, the Dagster project; copied) nor the CI files on
- * disk. writer_start: from then on, every output added to out is written
+ * and assets layout roots, the Dagster project; copied), the CI files nor
+ * agents (the AGENTS.md the spec names, or NULL) on disk: a file there may
+ * be the user's, which only the ordinary build tells apart. writer_start: from then on, every output added to out is written
  * by a writer thread, out of sight (the roots are built in .dpc/tmp);
  * NULL (with *err, owned) if it cannot start. writer_early: whether a
  * model's file added before writer_go can be written before it (else its
@@ -86,7 +87,7 @@ int plan_record(struct plan *p, int rootfd, struct state *st, const struct state
  * inputs_recorded; the caller sets p->inhash); 0, or -1 with *err. Then
  * plan_record records the build. */
 struct writer;
-bool fresh_tree(struct state *st, int rootfd, const char *const roots[3]);
+bool fresh_tree(struct state *st, int rootfd, const char *const roots[3], const char *agents);
 struct writer *writer_start(struct outset *out, struct state *st, int rootfd, const char *const roots[3],
 			    char **err);
 bool writer_early(struct writer *w);
@@ -98,8 +99,6 @@ int writer_finish(struct writer *w, struct plan *p, char **err);
 /* open the folder dir beneath rootfd, making it and its parents first (each
  * beneath the root); an fd or -1 */
 int opendir_beneath(int rootfd, const char *dir);
-/* write all n bytes; 0, or -1 with errno */
-int writeall(int fd, const char *p, size_t n);
 /* the folder of "a/b/c.sql" ("a/b", or "."), owned; *base: "c.sql", in path */
 char *dirof(const char *path, const char **base);
 /* link the unnamed file fd into folder dfd as base; 0, or -1 with errno */

@@ -107,10 +107,8 @@ compile_run_with(struct compilation *c, const char *root, int rootfd, const char
 		c->opts = *opts;
 	c->diags.root = root;
 	phase_time(NULL);
-	c->spec = c->opts.overlay     ? spec_load_overlay(&c->arena, &c->diags, root, specpath, c->opts.overlay)
-		  : c->opts.spec_text ? spec_load_text(&c->arena, &c->diags, root, specpath, NULL, c->opts.spec_text,
-						       c->opts.spec_len)
-				      : spec_load(&c->arena, &c->diags, root, specpath);
+	c->spec = c->opts.overlay ? spec_load_overlay(&c->arena, &c->diags, root, specpath, c->opts.overlay)
+				  : spec_load(&c->arena, &c->diags, root, specpath);
 	size_t nspecfiles = c->diags.nfiles; /* the spec's files come first */
 	phase_time("spec");
 	if (!c->spec) {

@@ -14,10 +14,6 @@ struct supabase;
 /* what the command line asks of a compilation */
 struct compile_options {
 	bool allow_destructive; /* migrations may drop tables and columns, narrow types */
-	/* when set: the root spec file's bytes, compiled instead of the file on
-	 * disk (a command that edits the spec checks its edit first) */
-	const char *spec_text;
-	size_t spec_len;
 	/* when set: files read from memory instead of disk, wherever the
 	 * compilation reads the project (the spec and its fragments, SQL, CSV,
 	 * Python, DAG files): an edit compiled before it is written

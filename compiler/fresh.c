@@ -750,14 +750,17 @@ writer_added(void *arg)
 }
 
 bool
-fresh_tree(struct state *st, int rootfd, const char *const roots[3])
+fresh_tree(struct state *st, int rootfd, const char *const roots[3], const char *agents)
 {
 	if (st->noutputs)
 		return false;
-	/* the CI workflows live outside the layout roots: a file there may be
-	 * the user's, which only the ordinary build tells (as drift) */
-	for (size_t i = 0; i < 3 + emit_nfixed; i++) {
-		const char *path = i < 3 ? roots[i] : emit_fixed[i - 3];
+	/* the CI workflows and AGENTS.md live outside the layout roots: a file
+	 * there may be the user's, which only the ordinary build tells (as
+	 * drift, or a file it leaves alone) */
+	for (size_t i = 0; i < 3 + emit_nfixed + 1; i++) {
+		const char *path = i < 3 ? roots[i] : i < 3 + emit_nfixed ? emit_fixed[i - 3] : agents;
+		if (!path)
+			continue;
 		int fd = open_beneath(rootfd, path, O_RDONLY | O_PATH, 0);
 		if (fd >= 0)
 			close(fd);

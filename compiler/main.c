@@ -355,13 +355,7 @@ freshspec(struct compilation *c, void *arg)
 	char *dg = dagster_root(c->spec);
 	const char *roots[3] = {c->spec->layout_dbt, c->spec->layout_assets, dg};
 	char *err = NULL;
-	/* nor an AGENTS.md: one there may be the user's, which only the
-	 * ordinary build tells apart (and leaves alone) */
-	int afd = c->spec->agents_file ? open_beneath(c->rootfd, c->spec->agents_file, O_RDONLY, 0) : -1;
-	bool agents = afd >= 0 || (c->spec->agents_file && errno != ENOENT);
-	if (afd >= 0)
-		close(afd);
-	if (!agents && fresh_tree(f->st, c->rootfd, roots))
+	if (fresh_tree(f->st, c->rootfd, roots, c->spec->agents_file))
 		f->w = writer_start(&c->out, f->st, c->rootfd, roots, &err);
 	free(dg);
 	free(err); /* no writer: the ordinary build does it all */
@@ -974,13 +968,8 @@ writespec(int rootfd, const char *path, const char *data, size_t len)
 	if (fd < 0) {
 		e = errno;
 	} else {
-		for (size_t off = 0; off < len && !e;) {
-			ssize_t w = write(fd, data + off, len - off);
-			if (w < 0 && errno != EINTR)
-				e = errno;
-			else if (w > 0)
-				off += (size_t)w;
-		}
+		if (writeall(fd, data, len) != 0)
+			e = errno;
 		if (!e && fsync(fd) != 0)
 			e = errno;
 		if (close(fd) != 0 && !e)
@@ -1047,8 +1036,9 @@ cmd_migrate(struct opts *o)
 	bool changed = newlen != len || memcmp(newtext, text, len) != 0;
 	/* the edited spec must compile before anything is written */
 	struct compilation c;
-	struct compile_options co = {.allow_destructive = o->allow_destructive, .spec_text = newtext,
-				     .spec_len = newlen};
+	struct overlay edited = {o->spec, newtext, newlen};
+	struct overlays ov = {&edited, 1};
+	struct compile_options co = {.allow_destructive = o->allow_destructive, .overlay = &ov};
 	bool ok = compile_run_hooked(&c, o->dir, rootfd, o->spec, &co, NULL, NULL);
 	if (doc) {
 		cJSON *sj = cJSON_AddObjectToObject(doc, "spec");
@@ -1116,14 +1106,7 @@ proposespec(const char *path, const char *data, size_t len, bool force)
 		free(tmp);
 		return e;
 	}
-	int e = 0;
-	for (size_t off = 0; off < len && !e;) {
-		ssize_t w = write(fd, data + off, len - off);
-		if (w < 0 && errno != EINTR)
-			e = errno;
-		else if (w > 0)
-			off += (size_t)w;
-	}
+	int e = writeall(fd, data, len) != 0 ? errno : 0;
 	if (!e && fchmod(fd, 0644) != 0)
 		e = errno;
 	if (close(fd) != 0 && !e)

@@ -149,13 +149,7 @@ pg_put_ident(struct buf *b, const char *name)
 		buf_puts(b, name);
 		return;
 	}
-	buf_putc(b, '"');
-	for (const char *p = name; *p; p++) {
-		if (*p == '"')
-			buf_putc(b, '"');
-		buf_putc(b, *p);
-	}
-	buf_putc(b, '"');
+	buf_sqlident(b, name);
 }
 
 void

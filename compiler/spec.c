@@ -1080,11 +1080,7 @@ loadfile(struct reader *r, struct arena *tree, const char *path, struct loc from
 	size_t len = 0;
 	int e;
 	const struct overlay *o = r->ov ? overlay_find(r->ov, path) : NULL;
-	if (r->roottext && !r->s->nfiles) { /* the root, given in memory */
-		text = xstrndup(r->roottext, r->rootlen);
-		len = r->rootlen;
-		e = len > SPEC_MAX_BYTES ? EFBIG : 0;
-	} else if (o) { /* an edit not written yet */
+	if (o) { /* an edit not written yet */
 		text = xstrndup(o->text, o->len);
 		len = o->len;
 		e = len > SPEC_MAX_BYTES ? EFBIG : 0;
@@ -1426,20 +1422,12 @@ spec_load(struct arena *a, struct diags *d, const char *root, const char *path)
 	return spec_load_only(a, d, root, path, NULL);
 }
 
-struct spec *
-spec_load_only(struct arena *a, struct diags *d, const char *root, const char *path,
-	       const struct strmap *only)
-{
-	return spec_load_text(a, d, root, path, only, NULL, 0);
-}
-
 static struct spec *
 load(struct arena *a, struct diags *d, const char *root, const char *path, const struct strmap *only,
-     const char *text, size_t len, const struct overlays *ov)
+     const struct overlays *ov)
 {
 	struct spec *s = arena_alloc(a, sizeof(*s));
-	struct reader r = {.a = a, .d = d, .root = root, .s = s, .only = only, .roottext = text,
-			   .rootlen = len, .ov = ov};
+	struct reader r = {.a = a, .d = d, .root = root, .s = s, .only = only, .ov = ov};
 	s->overlay = ov;
 	const struct ynode *doc = loadfile(&r, &r.tmp, path, NOLOC);
 	const struct ynode *v[LEN(rootkeys)];
@@ -1506,15 +1494,15 @@ load(struct arena *a, struct diags *d, const char *root, const char *path, const
 }
 
 struct spec *
-spec_load_text(struct arena *a, struct diags *d, const char *root, const char *path,
-	       const struct strmap *only, const char *text, size_t len)
+spec_load_only(struct arena *a, struct diags *d, const char *root, const char *path,
+	       const struct strmap *only)
 {
-	return load(a, d, root, path, only, text, len, NULL);
+	return load(a, d, root, path, only, NULL);
 }
 
 struct spec *
 spec_load_overlay(struct arena *a, struct diags *d, const char *root, const char *path,
 		  const struct overlays *ov)
 {
-	return load(a, d, root, path, NULL, NULL, 0, ov);
+	return load(a, d, root, path, NULL, ov);
 }

@@ -461,13 +461,6 @@ struct spec *spec_load(struct arena *a, struct diags *d, const char *root, const
 struct spec *spec_load_only(struct arena *a, struct diags *d, const char *root, const char *path,
 			    const struct strmap *only);
 
-/* The same as spec_load_only (only may be NULL), with the root file's bytes
- * given in memory (text, len) rather than read from disk: what a command
- * that edits the spec compiles before it writes anything. Diagnostics name
- * the root file by path, with text's lines. */
-struct spec *spec_load_text(struct arena *a, struct diags *d, const char *root, const char *path,
-			    const struct strmap *only, const char *text, size_t len);
-
 /* The same as spec_load, with the files of ov (the root spec, fragments)
  * read from memory where ov has them: an edit compiled before it is
  * written. ov must outlive the spec (the graph reads through it). */

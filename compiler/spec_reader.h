@@ -24,8 +24,6 @@ struct reader {
 	struct strmap jobnames;   /* schedules and sensors: one Dagster namespace */
 	struct strmap indexnames; /* indexes of tables: (PostgreSQL relation names) */
 	bool fragment; /* reading an included file */
-	const char *roottext; /* when set: the root file's bytes, not read from disk */
-	size_t rootlen;
 	const struct overlays *ov; /* when set: files read from memory, not disk */
 	const struct strmap *only; /* when set: the fragments to read; others are skipped */
 	/* growable arrays while reading; copied to the spec at the end */

@@ -1602,7 +1602,6 @@ sedit_compile(struct sedit *se, struct compilation *c, const struct compile_opti
 			se->ov[n++] = (struct overlay){se->f[i].path, se->f[i].text, se->f[i].len};
 	se->ovs = (struct overlays){se->ov, n};
 	co.overlay = &se->ovs;
-	co.spec_text = NULL;
 	bool ok = compile_run_with(c, se->root, se->rootfd, se->specpath, &co, NULL);
 	/* the edited files' texts for the diagnostics, which would read the
 	 * files on disk once the compilation let them go */
@@ -1699,13 +1698,8 @@ writetemp(int rootfd, const char *path, const char *text, size_t len, int mode, 
 	char *tmp = xasprintf("%s.dpc-new-%ld", path, (long)getpid());
 	int fd = open_beneath(rootfd, tmp, O_WRONLY | O_CREAT | O_EXCL, 0666);
 	*e = fd < 0 ? errno : 0;
-	for (size_t off = 0; !*e && off < len;) {
-		ssize_t w = write(fd, text + off, len - off);
-		if (w < 0 && errno != EINTR)
-			*e = errno;
-		else if (w > 0)
-			off += (size_t)w;
-	}
+	if (!*e && writeall(fd, text, len) != 0)
+		*e = errno;
 	if (fd >= 0) {
 		if (!*e && !getenv("DPC_NO_SYNC") && fsync(fd) != 0)
 			*e = errno;

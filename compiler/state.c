@@ -35,6 +35,8 @@
 
 #include <sqlite3.h>
 
+#include "dbutil.h"
+
 #define STATE_VERSION 2
 #define STR(x) #x
 #define XSTR(x) STR(x)
@@ -125,15 +127,7 @@ state_open(struct state *s, const char *dir, char **err)
 char *
 state_meta(struct state *s, const char *key)
 {
-	sqlite3_stmt *st;
-	char *v = NULL;
-	if (sqlite3_prepare_v2(s->db, "SELECT value FROM meta WHERE key=?", -1, &st, NULL) != SQLITE_OK)
-		return NULL;
-	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
-		v = xstrdup((const char *)sqlite3_column_text(st, 0));
-	sqlite3_finalize(st);
-	return v;
+	return db_text(s->db, "SELECT value FROM meta WHERE key=?", key);
 }
 
 static struct hash
@@ -245,13 +239,7 @@ state_inputs_free(struct state_input *v, size_t n)
 void
 state_set_meta(struct state *s, const char *key, const char *value)
 {
-	sqlite3_stmt *st;
-	if (sqlite3_prepare_v2(s->db, "INSERT OR REPLACE INTO meta VALUES(?, ?)", -1, &st, NULL) != SQLITE_OK)
-		return;
-	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, value, -1, SQLITE_STATIC);
-	sqlite3_step(st);
-	sqlite3_finalize(st);
+	db_run(s->db, "INSERT OR REPLACE INTO meta VALUES(?, ?)", key, value);
 }
 
 void

@@ -210,16 +210,29 @@ buf_printf(struct buf *b, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* s between two q, each q in it doubled: SQL's quoting of both kinds */
+static void
+sqlquote(struct buf *b, const char *s, char q)
+{
+	buf_putc(b, q);
+	for (; *s; s++) {
+		if (*s == q)
+			buf_putc(b, q);
+		buf_putc(b, *s);
+	}
+	buf_putc(b, q);
+}
+
 void
 buf_sqlstr(struct buf *b, const char *s)
 {
-	buf_putc(b, '\'');
-	for (; *s; s++) {
-		if (*s == '\'')
-			buf_putc(b, '\'');
-		buf_putc(b, *s);
-	}
-	buf_putc(b, '\'');
+	sqlquote(b, s, '\'');
+}
+
+void
+buf_sqlident(struct buf *b, const char *s)
+{
+	sqlquote(b, s, '"');
 }
 
 void
@@ -458,6 +471,22 @@ read_fd(int fd, size_t max, char **data, size_t *len, int64_t stamp[3])
 	p[n] = '\0';
 	*data = p;
 	*len = n;
+	return 0;
+}
+
+int
+writeall(int fd, const char *p, size_t n)
+{
+	while (n) {
+		ssize_t w = write(fd, p, n);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		p += w;
+		n -= (size_t)w;
+	}
 	return 0;
 }
 

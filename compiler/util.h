@@ -70,6 +70,8 @@ void buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(print
 void buf_vprintf(struct buf *b, const char *fmt, va_list ap);
 /* s as a single-quoted SQL string literal, quotes doubled */
 void buf_sqlstr(struct buf *b, const char *s);
+/* s as a quoted SQL identifier: "s", with " doubled */
+void buf_sqlident(struct buf *b, const char *s);
 /* free the buffer's memory and reset it to empty */
 void buf_free(struct buf *b);
 /* take ownership of the bytes (never NULL); the buffer is reset */
@@ -112,6 +114,8 @@ void hasher_bytes(struct hasher *h, const void *p, size_t n);
 void hasher_str(struct hasher *h, const char *s); /* NULL hashes differently from "" */
 struct hash hasher_done(struct hasher *h);         /* also frees the state */
 
+/* write all n bytes to fd; 0, or -1 with errno */
+int writeall(int fd, const char *p, size_t n);
 /* Read a whole file into a NUL-terminated buffer owned by the caller.
  * Returns 0, or an errno value; files larger than max give EFBIG. */
 int read_file(const char *path, size_t max, char **data, size_t *len);

@@ -27,19 +27,6 @@
 #include "csv.h"
 #include "runint.h"
 
-/* "name" with " doubled */
-static void
-ident(struct buf *b, const char *name)
-{
-	buf_putc(b, '"');
-	for (const char *p = name; *p; p++) {
-		if (*p == '"')
-			buf_putc(b, '"');
-		buf_putc(b, *p);
-	}
-	buf_putc(b, '"');
-}
-
 /* run exactly one statement (a model's SQL must not smuggle in a second) */
 static int
 one(struct wh *w, const char *sql, char **err)
@@ -131,7 +118,7 @@ swap(struct runner *r, struct rnode *x, const char *rel, const char *tmp, char *
 		return -1;
 	struct buf b = {0};
 	buf_printf(&b, "ALTER TABLE %s RENAME TO ", tmp);
-	ident(&b, x->relname);
+	buf_sqlident(&b, x->relname);
 	int rc = wh_exec(&r->wh, b.data, err);
 	buf_free(&b);
 	return rc;
@@ -164,7 +151,7 @@ mat_seed(struct runner *r, struct rnode *x)
 				type = sd->columns[k].type;
 		if (i)
 			buf_puts(&q, ", ");
-		ident(&q, c.head[i].s);
+		buf_sqlident(&q, c.head[i].s);
 		buf_printf(&q, " %s", type ? type : csv_infer(&c, i));
 	}
 	buf_puts(&q, ")");
@@ -259,7 +246,7 @@ merge(struct runner *r, struct rnode *x, const char *rel, const char *tmp, const
 			if (!has(cx, nx, ct[i])) {
 				q.len = 0;
 				buf_printf(&q, "ALTER TABLE %s ADD COLUMN ", rel);
-				ident(&q, ct[i]);
+				buf_sqlident(&q, ct[i]);
 				if (wh_exec(&r->wh, q.data, err))
 					goto out;
 			}
@@ -267,7 +254,7 @@ merge(struct runner *r, struct rnode *x, const char *rel, const char *tmp, const
 			if (!has(ct, nt, cx[i])) {
 				q.len = 0;
 				buf_printf(&q, "ALTER TABLE %s DROP COLUMN ", rel);
-				ident(&q, cx[i]);
+				buf_sqlident(&q, cx[i]);
 				if (wh_exec(&r->wh, q.data, err))
 					goto out;
 			}
@@ -278,7 +265,7 @@ merge(struct runner *r, struct rnode *x, const char *rel, const char *tmp, const
 		if (has(cx, nx, ct[i])) {
 			if (k++)
 				buf_puts(&cols, ", ");
-			ident(&cols, ct[i]);
+			buf_sqlident(&cols, ct[i]);
 		}
 	if (!cols.len) {
 		*err = xstrdup("the increment has none of the table's columns");
@@ -294,7 +281,7 @@ merge(struct runner *r, struct rnode *x, const char *rel, const char *tmp, const
 			if (i)
 				buf_puts(&keys, ", ");
 			if (is_ident(m->unique_key[i]))
-				ident(&keys, m->unique_key[i]);
+				buf_sqlident(&keys, m->unique_key[i]);
 			else
 				buf_puts(&keys, m->unique_key[i]);
 		}

@@ -8,6 +8,7 @@
 
 #include <sqlite3.h>
 
+#include "dbutil.h"
 #include "runint.h"
 
 static char *
@@ -153,15 +154,10 @@ run_noop(struct state *st, const struct run_options *o, cJSON *doc, int *code, c
 	sqlite3 *db = NULL;
 	bool ok = sqlite3_open_v2(full, &db, SQLITE_OPEN_READWRITE, NULL) == SQLITE_OK;
 	free(full);
-	sqlite3_stmt *q;
 	char *rec = NULL;
 	if (ok) {
 		sqlite3_busy_timeout(db, 5000);
-		if (sqlite3_prepare_v2(db, "SELECT value FROM _dpc_meta WHERE key = 'complete'", -1, &q, NULL) == SQLITE_OK) {
-			if (sqlite3_step(q) == SQLITE_ROW && sqlite3_column_text(q, 0))
-				rec = xstrdup((const char *)sqlite3_column_text(q, 0));
-			sqlite3_finalize(q);
-		}
+		rec = db_text(db, "SELECT value FROM _dpc_meta WHERE key = 'complete'", NULL);
 	}
 	size_t nodes = 0;
 	if (!rec)

@@ -11,6 +11,8 @@
 
 #include <sqlite3.h>
 
+#include "dbutil.h"
+
 #define WH_FORMAT "1"
 
 /* The set-up every run starts with; traced, so that the benchmark's floor
@@ -268,30 +270,14 @@ wh_put_rec(struct wh *w, const struct wh_rec *r, char **err)
 char *
 wh_meta(struct wh *w, const char *key)
 {
-	sqlite3_stmt *st;
-	char *v = NULL;
-	if (sqlite3_prepare_v2(w->db, "SELECT value FROM _dpc_meta WHERE key = ?", -1, &st, NULL) != SQLITE_OK)
-		return NULL;
-	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
-		v = xstrdup((const char *)sqlite3_column_text(st, 0));
-	sqlite3_finalize(st);
-	return v;
+	return db_text(w->db, "SELECT value FROM _dpc_meta WHERE key = ?", key);
 }
 
 int
 wh_set_meta(struct wh *w, const char *key, const char *value, char **err)
 {
-	sqlite3_stmt *st;
 	const char *sql = value ? "INSERT OR REPLACE INTO _dpc_meta VALUES(?, ?)" : "DELETE FROM _dpc_meta WHERE key = ?";
-	if (sqlite3_prepare_v2(w->db, sql, -1, &st, NULL) != SQLITE_OK)
-		return fail(w, err, NULL);
-	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-	if (value)
-		sqlite3_bind_text(st, 2, value, -1, SQLITE_STATIC);
-	int rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? 0 : fail(w, err, NULL);
+	return db_run(w->db, sql, key, value) == SQLITE_DONE ? 0 : fail(w, err, NULL);
 }
 
 long long
@@ -434,11 +420,6 @@ wh_schema_hash(struct wh *w)
 void
 wh_quote(struct buf *b, const char *name)
 {
-	buf_puts(b, "\"main\".\"");
-	for (const char *p = name; *p; p++) {
-		if (*p == '"')
-			buf_putc(b, '"');
-		buf_putc(b, *p);
-	}
-	buf_putc(b, '"');
+	buf_puts(b, "\"main\".");
+	buf_sqlident(b, name);
 }
